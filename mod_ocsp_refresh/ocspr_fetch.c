@@ -1,0 +1,2 @@
+/* ocspr_fetch.c: being written. */
+#include "ocspr_fetch.h"

@@ -1,0 +1,2 @@
+/* ocspr_http.c: being written. */
+#include "ocspr_http.h"

@@ -1,0 +1,2 @@
+/* ocspr_policy.c: being written. */
+#include "ocspr_policy.h"

@@ -1,0 +1,2 @@
+/* ocspr_record.c: being written. */
+#include "ocspr_record.h"

@@ -1,0 +1,2 @@
+/* ocspr_request.c: being written. */
+#include "ocspr_request.h"

@@ -1,0 +1,2 @@
+/* ocspr_response.c: being written. */
+#include "ocspr_response.h"

@@ -1,0 +1,2 @@
+/* ocspr_store.c: being written. */
+#include "ocspr_store.h"

@@ -1,0 +1,80 @@
+/* Shared core utilities: outcome names, the log sink, hex. */
+#include <stdarg.h>
+#include <apr_strings.h>
+
+#include "ocspr.h"
+
+static const char *const outcome_names[OCSPR_OUTCOME_COUNT] = {
+    [OCSPR_OUTCOME_OK] = "ok",
+    [OCSPR_OUTCOME_BAD_URL] = "bad_url",
+    [OCSPR_OUTCOME_HTTPS] = "https_unsupported",
+    [OCSPR_OUTCOME_DNS] = "dns",
+    [OCSPR_OUTCOME_REFUSED] = "refused",
+    [OCSPR_OUTCOME_PERMISSION] = "permission",
+    [OCSPR_OUTCOME_UNREACHABLE] = "unreachable",
+    [OCSPR_OUTCOME_TIMEOUT] = "timeout",
+    [OCSPR_OUTCOME_HTTP_STATUS] = "http_status",
+    [OCSPR_OUTCOME_REDIRECT] = "redirect",
+    [OCSPR_OUTCOME_CONTENT_TYPE] = "content_type",
+    [OCSPR_OUTCOME_OVERSIZE] = "oversize",
+    [OCSPR_OUTCOME_TRUNCATED] = "truncated",
+    [OCSPR_OUTCOME_PROTOCOL] = "protocol",
+    [OCSPR_OUTCOME_RESPONDER] = "responder_status",
+    [OCSPR_OUTCOME_INVALID] = "invalid_response",
+    [OCSPR_OUTCOME_INTERNAL] = "internal",
+};
+
+const char *ocspr_outcome_name(ocspr_outcome_t outcome)
+{
+    if ((int)outcome < 0 || outcome >= OCSPR_OUTCOME_COUNT) {
+        return "unknown";
+    }
+    return outcome_names[outcome];
+}
+
+/* One process-wide sink: installed once in the parent before any thread
+ * exists, then only read. */
+static ocspr_log_fn *log_fn;
+static void *log_baton;
+static ocspr_log_level_t log_max = OCSPR_LOG_WARNING;
+
+void ocspr_log_set(ocspr_log_fn *fn, void *baton, ocspr_log_level_t max_level)
+{
+    log_fn = fn;
+    log_baton = baton;
+    log_max = max_level;
+}
+
+int ocspr_log_enabled(ocspr_log_level_t level)
+{
+    return log_fn != NULL && level <= log_max;
+}
+
+void ocspr_log(ocspr_log_level_t level, apr_status_t rv, const char *tag,
+               apr_pool_t *p, const char *fmt, ...)
+{
+    va_list ap;
+    const char *msg;
+
+    if (!ocspr_log_enabled(level)) {
+        return;
+    }
+    va_start(ap, fmt);
+    msg = apr_pvsprintf(p, fmt, ap);
+    va_end(ap);
+    log_fn(log_baton, level, rv, tag, msg);
+}
+
+const char *ocspr_hex(apr_pool_t *p, const unsigned char *data, apr_size_t len)
+{
+    static const char digits[] = "0123456789abcdef";
+    char *out = apr_palloc(p, len * 2 + 1);
+    apr_size_t i;
+
+    for (i = 0; i < len; i++) {
+        out[2 * i] = digits[data[i] >> 4];
+        out[2 * i + 1] = digits[data[i] & 0x0f];
+    }
+    out[len * 2] = '\0';
+    return out;
+}

@@ -1,0 +1,16 @@
+# The one source list, read by CMakeLists.txt and apxs-build/Makefile.
+# Core: APR + OpenSSL only, compiled without httpd's include directory.
+OCSPR_CORE_SOURCES = \
+	ocspr_util.c \
+	ocspr_cert.c \
+	ocspr_request.c \
+	ocspr_http.c \
+	ocspr_response.c \
+	ocspr_fetch.c \
+	ocspr_policy.c \
+	ocspr_record.c \
+	ocspr_store.c
+
+# Glue: the httpd module.
+OCSPR_GLUE_SOURCES = \
+	mod_ocsp_refresh.c

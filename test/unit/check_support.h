@@ -1,0 +1,42 @@
+/* Shared helpers for the Check unit tests. */
+#ifndef OCSPR_CHECK_SUPPORT_H
+#define OCSPR_CHECK_SUPPORT_H
+
+#include <check.h>
+#include <apr_pools.h>
+#include "ocspr_cert.h"
+
+/* Every suite, one per core file; check_main.c runs them all. */
+Suite *ocspr_suite_util(void);
+Suite *ocspr_suite_cert(void);
+Suite *ocspr_suite_request(void);
+Suite *ocspr_suite_http(void);
+Suite *ocspr_suite_response(void);
+Suite *ocspr_suite_fetch(void);
+Suite *ocspr_suite_policy(void);
+Suite *ocspr_suite_record(void);
+Suite *ocspr_suite_store(void);
+
+/* A pool per test: tc_add_pool_fixture adds a checked fixture that creates
+ * ocspr_test_pool before each test and destroys it after. */
+extern apr_pool_t *ocspr_test_pool;
+void ocspr_tc_add_pool_fixture(TCase *tc);
+
+/* The test PKI made by test/pki/make-pki.sh (env OCSPR_TEST_PKI). */
+const char *ocspr_test_pki_dir(void);
+/* Path of a file in the PKI directory. */
+const char *ocspr_test_pki_path(apr_pool_t *p, const char *file);
+/* The first certificate of PKI file NAME.pem (aborts the test if missing). */
+ocspr_cert_t *ocspr_test_cert(apr_pool_t *p, const char *name);
+/* A file's whole content (aborts the test on error). */
+void ocspr_test_read_file(unsigned char **pdata, apr_size_t *plen, apr_pool_t *p,
+                          const char *path);
+
+/* A real response from OpenSSL's own responder: `openssl ocsp` builds the
+ * request for PKI leaf `leaf` (issuer int) and answers it from index.txt,
+ * signed by PKI cert/key `signer` ("ocsp", "int", "ocsp-noeku", ...), with
+ * extra_args appended (e.g. "-nmin 5", "-ndays 1", or "" for no nextUpdate). */
+void ocspr_test_openssl_response(unsigned char **pder, apr_size_t *plen, apr_pool_t *p,
+                                 const char *leaf, const char *signer, const char *extra_args);
+
+#endif /* OCSPR_CHECK_SUPPORT_H */
