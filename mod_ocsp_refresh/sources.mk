@@ -9,8 +9,10 @@ OCSPR_CORE_SOURCES = \
 	ocspr_fetch.c \
 	ocspr_policy.c \
 	ocspr_record.c \
-	ocspr_store.c
+	ocspr_store.c \
+	ocspr_chain.c
 
 # Glue: the httpd module.
 OCSPR_GLUE_SOURCES = \
-	mod_ocsp_refresh.c
+	mod_ocsp_refresh.c \
+	mod_ocsp_refresh_diag.c

@@ -1,0 +1,2 @@
+/* ocspr_chain.c: being written. */
+#include "ocspr_chain.h"
