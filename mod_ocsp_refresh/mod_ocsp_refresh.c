@@ -1,8 +1,144 @@
-/* mod_ocsp_refresh: module record and hooks (being written). */
-#include "httpd.h"
-#include "http_config.h"
+/* mod_ocsp_refresh: the module record and the hooks that wire the engine,
+ * the diagnostics and the status page into httpd. */
+#include "http_core.h"
+#include "http_main.h"
+#include "http_ssl.h"
 
-AP_DECLARE_MODULE(ocsp_refresh) = {
+#include "mod_ocsp_refresh.h"
+#include "mod_ocsp_refresh_diag.h"
+#include "mod_ocsp_refresh_engine.h"
+
+/* The core logs through this sink (levels are APLOG's). */
+static void core_log(void *baton, ocspr_log_level_t level, apr_status_t rv, const char *tag,
+                     const char *msg)
+{
+    ap_log_error(APLOG_MARK, (int)level, rv, ap_server_conf, "%s%s%s", tag ? tag : "",
+                 tag ? ": " : "", msg);
+}
+
+static int ocspr_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    ocspr_log_set(core_log, NULL, OCSPR_LOG_TRACE2);
+    ocspr_engine_register_mutexes(pconf);
+    ocspr_engine_create(pconf);
+    return OK;
+}
+
+static int ocspr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                              server_rec *s)
+{
+    return ocspr_diag_run(pconf, ptemp, s, OCSPR_DIAG_CHECK_CONFIG);
+}
+
+static void log_not_applicable(ocspr_engine_t *e, apr_pool_t *ptemp)
+{
+    int i;
+
+    for (i = 0; i < e->entries->nelts; i++) {
+        const ocspr_entry_t *entry = APR_ARRAY_IDX(e->entries, i, ocspr_entry_t *);
+
+        if (entry->not_applicable) {
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, e->s, OCSPR_T_NOT_APPLICABLE ": not "
+                         "stapling %s (vhosts %s): %s", ocspr_cert_subject(entry->cert, ptemp),
+                         apr_array_pstrcat(ptemp, entry->vhosts, ','), entry->not_applicable);
+        }
+    }
+}
+
+static int ocspr_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                             server_rec *s)
+{
+    ocspr_engine_t *e = ocspr_engine;
+    int rc;
+
+    /* The first, trial pass only checks the configuration. */
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK;
+    }
+    rc = ocspr_diag_run(pconf, ptemp, s, OCSPR_DIAG_STARTUP);
+    if (rc != OK || !e || !e->entries->nelts) {
+        return rc;
+    }
+    e->s = s;
+    ocspr_conf_policy(&e->policy, s);
+    ocspr_conf_http_opts(&e->http_opts, s);
+    log_not_applicable(e, ptemp);
+    if (!e->stapled) {
+        return OK;
+    }
+    if (ocspr_engine_setup_shared(e, pconf, ptemp, s) != APR_SUCCESS) {
+        return !OK;
+    }
+    e->started = 1;
+    ocspr_engine_load_store(e, ptemp);
+    ocspr_engine_prefetch(e, ptemp);
+    ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, OCSPR_T_STARTED ": stapling %d certificates "
+                 "(%d not applicable), cache %s, store %s", e->stapled,
+                 e->entries->nelts - e->stapled, e->cache_desc,
+                 e->store_dir ? e->store_dir : "none (memory only)");
+    return OK;
+}
+
+static void ocspr_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    ocspr_engine_t *e = ocspr_engine;
+
+    if (!e || !e->started || ocspr_engine_child_attach(e, pchild, s) != APR_SUCCESS) {
+        return;
+    }
+    ocspr_maint_start(e, pchild, s);
+}
+
+static int ocspr_prime(server_rec *s, apr_pool_t *p, const char *id, apr_size_t id_len,
+                       const char *pem)
+{
+    return ocspr_engine_prime(s, p, id, id_len, pem);
+}
+
+/* The handshake path: one cache lookup, one callback, never network or
+ * disk. For a certificate we primed we always answer (OK), with nothing
+ * when nothing valid is held: declining would hand the handshake to
+ * mod_ssl's blocking fetch. */
+static int ocspr_get_resp(server_rec *s, conn_rec *c, const char *id, apr_size_t id_len,
+                          ap_ssl_ocsp_copy_resp *cb, void *userdata)
+{
+    ocspr_engine_t *e = ocspr_engine;
+    const ocspr_entry_t *entry;
+
+    if (!e || !e->started || !(entry = ocspr_engine_entry(e, id, id_len)) || !entry->url
+        || !ocspr_conf_enabled(s)) {
+        return DECLINED;
+    }
+    if (!ocspr_cache_serve(e, entry, c, cb, userdata)) {
+        ap_log_cerror(APLOG_MARK, APLOG_TRACE2, 0, c, "no valid OCSP response to staple for "
+                      "certificate %s", entry->id_hex);
+    }
+    return OK;
+}
+
+static void ocspr_register_hooks(apr_pool_t *p)
+{
+    /* Priming happens in mod_ssl's post_config; ours must follow it. */
+    static const char *const after_ssl[] = { "mod_ssl.c", NULL };
+    /* mod_md provides the same hooks: an admin who turns us on for a vhost
+     * gets us. */
+    static const char *const before_md[] = { "mod_md.c", NULL };
+
+    ap_hook_pre_config(ocspr_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(ocspr_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(ocspr_post_config, after_ssl, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(ocspr_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_ssl_ocsp_prime_hook(ocspr_prime, NULL, before_md, APR_HOOK_MIDDLE);
+    ap_hook_ssl_ocsp_get_resp_hook(ocspr_get_resp, NULL, before_md, APR_HOOK_MIDDLE);
+}
+
+module AP_MODULE_DECLARE_DATA ocsp_refresh_module = {
     STANDARD20_MODULE_STUFF,
-    NULL, NULL, NULL, NULL, NULL, NULL, AP_MODULE_FLAG_NONE
+    NULL,                       /* per-directory config: none */
+    NULL,
+    ocspr_create_srv_conf,
+    ocspr_merge_srv_conf,
+    ocspr_cmds,
+    ocspr_register_hooks,
+    AP_MODULE_FLAG_NONE
 };

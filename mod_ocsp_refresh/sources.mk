@@ -15,4 +15,9 @@ OCSPR_CORE_SOURCES = \
 # Glue: the httpd module.
 OCSPR_GLUE_SOURCES = \
 	mod_ocsp_refresh.c \
+	mod_ocsp_refresh_config.c \
+	mod_ocsp_refresh_registry.c \
+	mod_ocsp_refresh_cache.c \
+	mod_ocsp_refresh_refresh.c \
+	mod_ocsp_refresh_maint.c \
 	mod_ocsp_refresh_diag.c

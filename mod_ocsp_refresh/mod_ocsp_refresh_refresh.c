@@ -1,0 +1,506 @@
+/* Obtaining responses: from the store at startup, from responders at
+ * startup (prefetch) and in the leader's maintenance passes. */
+#include <unistd.h>
+#include <apr_atomic.h>
+#include <apr_strings.h>
+#include <apr_thread_proc.h>
+
+#include "unixd.h"
+
+#include "mod_ocsp_refresh_engine.h"
+#include "ocspr_fetch.h"
+#include "ocspr_store.h"
+
+#define PREFETCH_MAX_THREADS 8
+
+static const char *rfc3339(apr_pool_t *p, apr_time_t t)
+{
+    apr_time_exp_t tm;
+
+    apr_time_exp_gmt(&tm, t);
+    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                        tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static const char *vhost_list(apr_pool_t *p, const ocspr_entry_t *entry)
+{
+    return apr_array_pstrcat(p, entry->vhosts, ',');
+}
+
+/* The policy's view of the held response: only one still servable counts. */
+static void policy_state(ocspr_policy_state_t *pst, const ocspr_cert_state_t *st, apr_time_t now)
+{
+    memset(pst, 0, sizeof(*pst));
+    if (st->cert_status != OCSPR_CERT_STATUS_NONE && st->next_update > now) {
+        pst->this_update = st->this_update;
+        pst->next_update = st->next_update;
+    }
+    pst->consecutive_failures = st->consecutive_failures;
+}
+
+static void schedule(ocspr_engine_t *e, ocspr_cert_state_t *st, apr_time_t now)
+{
+    ocspr_policy_state_t pst;
+
+    policy_state(&pst, st, now);
+    st->next_attempt = ocspr_policy_next_attempt(&e->policy, &pst, now, ocspr_random_default,
+                                                 NULL);
+}
+
+static void log_obtained(ocspr_engine_t *e, const ocspr_entry_t *entry,
+                         const ocspr_response_info_t *info, int was_revoked,
+                         ocspr_source_t source, apr_time_t next_attempt, apr_pool_t *p)
+{
+    const char *subject = ocspr_cert_subject(entry->cert, p);
+
+    if (info->cert_status == OCSPR_CERT_STATUS_REVOKED) {
+        if (!was_revoked) {
+            ap_log_error(APLOG_MARK, APLOG_ALERT, 0, e->s, OCSPR_T_REVOKED ": certificate %s "
+                         "(serial %s, vhosts %s) is REVOKED since %s, reason %s: clients that "
+                         "check the staple will refuse it; replace the certificate",
+                         subject, ocspr_cert_serial(entry->cert, p), vhost_list(p, entry),
+                         rfc3339(p, info->revoked_at),
+                         ocspr_revocation_reason_name(info->revocation_reason));
+        }
+        return;
+    }
+    ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, e->s, OCSPR_T_FETCHED ": %s OCSP response for %s "
+                 "(vhosts %s) from %s, valid until %s, next refresh %s",
+                 ocspr_cert_status_name(info->cert_status), subject, vhost_list(p, entry),
+                 source == OCSPR_SOURCE_STORE ? "the store" : entry->url,
+                 rfc3339(p, info->next_update), rfc3339(p, next_attempt));
+}
+
+/* A validated response: keep it when it is not older than the held one,
+ * put it in the cache (and the store when it came from the network), and
+ * schedule the next refresh. */
+static void apply_response(ocspr_engine_t *e, const ocspr_entry_t *entry,
+                           const ocspr_fetch_result_t *res, ocspr_source_t source,
+                           apr_time_t now, apr_pool_t *p)
+{
+    ocspr_cert_state_t *st = ocspr_state(e, entry);
+    ocspr_policy_state_t held;
+    apr_time_t next_attempt;
+    int replace, was_revoked;
+    apr_status_t rv;
+
+    ocspr_state_lock(e);
+    policy_state(&held, st, now);
+    was_revoked = st->cert_status == OCSPR_CERT_STATUS_REVOKED;
+    ocspr_state_unlock(e);
+
+    replace = ocspr_policy_should_replace(&held, res->info.this_update, res->info.next_update,
+                                          now);
+    if (replace) {
+        ocspr_cache_put(e, entry, &res->info, now, res->der, res->der_len, p);
+        if (source == OCSPR_SOURCE_NETWORK && e->store_dir) {
+            rv = ocspr_store_save(e->store_dir, entry->id, res->der, res->der_len, p, NULL, NULL);
+            if (rv != APR_SUCCESS) {
+                ap_log_error(APLOG_MARK, APLOG_WARNING, rv, e->s, OCSPR_T_STORE_WRITE ": could "
+                             "not save the OCSP response for %s in %s; it will not survive a "
+                             "restart", ocspr_cert_subject(entry->cert, p), e->store_dir);
+            }
+        }
+    }
+
+    ocspr_state_lock(e);
+    if (replace) {
+        st->cert_status = res->info.cert_status;
+        st->this_update = res->info.this_update;
+        st->next_update = res->info.next_update;
+        st->produced_at = res->info.produced_at;
+        st->revoked_at = res->info.revoked_at;
+        st->revocation_reason = res->info.revocation_reason;
+        st->fetched = now;
+        st->source = source;
+    }
+    if (source == OCSPR_SOURCE_NETWORK) {
+        st->last_attempt = now;
+        st->last_outcome = OCSPR_OUTCOME_OK;
+        apr_cpystrn(st->last_reason, res->reason, sizeof(st->last_reason));
+        st->last_latency = res->latency;
+        st->consecutive_failures = 0;
+        st->outcomes[OCSPR_OUTCOME_OK]++;
+        st->refresh_requested = 0;
+    }
+    schedule(e, st, now);
+    next_attempt = st->next_attempt;
+    ocspr_state_unlock(e);
+
+    if (replace) {
+        log_obtained(e, entry, &res->info, was_revoked, source, next_attempt, p);
+    }
+}
+
+static void apply_failure(ocspr_engine_t *e, const ocspr_entry_t *entry,
+                          const ocspr_fetch_result_t *res, apr_time_t now, apr_pool_t *p)
+{
+    ocspr_cert_state_t *st = ocspr_state(e, entry);
+    apr_time_t next_attempt, valid_until = 0;
+    int failures;
+
+    ocspr_state_lock(e);
+    st->last_attempt = now;
+    st->last_outcome = res->outcome;
+    apr_cpystrn(st->last_reason, res->reason, sizeof(st->last_reason));
+    st->last_latency = res->latency;
+    st->consecutive_failures++;
+    st->outcomes[res->outcome]++;
+    st->refresh_requested = 0;
+    schedule(e, st, now);
+    next_attempt = st->next_attempt;
+    failures = st->consecutive_failures;
+    if (st->cert_status != OCSPR_CERT_STATUS_NONE && st->next_update > now) {
+        valid_until = st->next_update;
+    }
+    ocspr_state_unlock(e);
+
+    /* Browsers refuse a Must-Staple site without a staple: that is an error
+     * as soon as the staple is at risk, not a warning. */
+    ap_log_error(APLOG_MARK, entry->must_staple ? APLOG_ERR : APLOG_WARNING, 0, e->s,
+                 OCSPR_T_FETCH_FAILED ": OCSP fetch for %s%s (vhosts %s) from %s failed "
+                 "(%s, attempt %d): %s; %s; next attempt %s",
+                 ocspr_cert_subject(entry->cert, p), entry->must_staple ? " [Must-Staple]" : "",
+                 vhost_list(p, entry), entry->url, ocspr_outcome_name(res->outcome), failures,
+                 res->reason,
+                 valid_until ? apr_psprintf(p, "still stapling the response valid until %s",
+                                            rfc3339(p, valid_until))
+                             : "nothing to staple until a fetch succeeds",
+                 rfc3339(p, next_attempt));
+}
+
+/* One attempt against the responder, finishing by `deadline` (0: none). */
+static void refresh_entry(ocspr_engine_t *e, const ocspr_entry_t *entry, apr_time_t deadline,
+                          apr_pool_t *p)
+{
+    ocspr_http_opts_t opts = e->http_opts;
+    ocspr_validate_opts_t vopts = { 0, -1, 0 };
+    ocspr_fetch_result_t res;
+    apr_time_t now = apr_time_now();
+
+    if (deadline && deadline - now < opts.total_timeout) {
+        opts.total_timeout = deadline > now ? deadline - now : 1;
+        if (opts.connect_timeout > opts.total_timeout) {
+            opts.connect_timeout = opts.total_timeout;
+        }
+    }
+    if (ocspr_fetch_response(&res, p, entry->cert, entry->issuer, entry->url,
+                             &ocspr_http_default_transport, &opts, &vopts) == APR_SUCCESS) {
+        apply_response(e, entry, &res, OCSPR_SOURCE_NETWORK, apr_time_now(), p);
+    }
+    else {
+        apply_failure(e, entry, &res, apr_time_now(), p);
+    }
+}
+
+/* --- the store ---------------------------------------------------------- */
+
+/* Create the store and hand it to the server's user, who writes it from
+ * the children. Failing that, run from memory. */
+static void setup_store(ocspr_engine_t *e, apr_pool_t *ptemp)
+{
+    const char *dir = ocspr_conf_store_dir(e->s, e->pool);
+    apr_status_t rv;
+
+    e->store_dir = NULL;
+    if (!dir) {
+        return;
+    }
+    rv = apr_dir_make_recursive(dir, APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_UEXECUTE,
+                                ptemp);
+    if (rv == APR_SUCCESS && geteuid() == 0
+        && chown(dir, ap_unixd_config.user_id, ap_unixd_config.group_id) != 0) {
+        rv = APR_FROM_OS_ERROR(errno);
+    }
+    if (rv == APR_SUCCESS && geteuid() != 0 && access(dir, W_OK | X_OK) != 0) {
+        rv = APR_FROM_OS_ERROR(errno);
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, e->s, OCSPR_T_STORE_UNUSABLE ": store "
+                     "directory %s cannot be created or handed to the server's user; keeping "
+                     "responses in memory only (they will be fetched again after a restart). "
+                     "Fix the directory or set OCSPRefreshStore", dir);
+        return;
+    }
+    e->store_dir = dir;
+}
+
+typedef struct {
+    ocspr_engine_t *e;
+    apr_pool_t *p;
+    int loaded;
+} store_scan_t;
+
+static apr_status_t store_entry(void *baton, const unsigned char id[OCSPR_CERT_ID_LEN],
+                                const unsigned char *der, apr_size_t len, const char *path)
+{
+    store_scan_t *scan = baton;
+    ocspr_entry_t *entry = ocspr_engine_entry(scan->e, (const char *)id, OCSPR_CERT_ID_LEN);
+    ocspr_validate_opts_t vopts = { 0, -1, 0 };
+    ocspr_fetch_result_t res;
+
+    if (!entry || !entry->url) {
+        /* A certificate no longer configured (renewed, vhost removed). */
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, scan->e->s, "store file %s belongs to no "
+                     "certificate stapled now; ignored", path);
+        return APR_SUCCESS;
+    }
+    memset(&res, 0, sizeof(res));
+    if (ocspr_response_validate(&res.info, scan->p, der, len, entry->cert, entry->issuer,
+                                &vopts) != APR_SUCCESS) {
+        /* Expiry during downtime is normal; anything else means the file is
+         * damaged or not ours. */
+        ap_log_error(APLOG_MARK, res.info.reject == OCSPR_REJECT_EXPIRED ? APLOG_INFO
+                                                                         : APLOG_WARNING,
+                     0, scan->e->s, OCSPR_T_STORE_SKIPPED ": store file %s for %s ignored "
+                     "(%s): %s", path, ocspr_cert_subject(entry->cert, scan->p),
+                     ocspr_reject_name(res.info.reject), res.info.reason);
+        return APR_SUCCESS;
+    }
+    res.outcome = OCSPR_OUTCOME_OK;
+    res.reason = "loaded from the store";
+    res.der = der;
+    res.der_len = len;
+    apply_response(scan->e, entry, &res, OCSPR_SOURCE_STORE, apr_time_now(), scan->p);
+    scan->loaded++;
+    return APR_SUCCESS;
+}
+
+static void store_skip(void *baton, const char *path, apr_status_t rv, const char *reason)
+{
+    store_scan_t *scan = baton;
+
+    ap_log_error(APLOG_MARK, APLOG_WARNING, rv, scan->e->s, OCSPR_T_STORE_SKIPPED ": store "
+                 "file %s ignored: %s", path, reason);
+}
+
+void ocspr_engine_load_store(ocspr_engine_t *e, apr_pool_t *ptemp)
+{
+    store_scan_t scan = { e, ptemp, 0 };
+    apr_status_t rv;
+
+    setup_store(e, ptemp);
+    if (!e->store_dir) {
+        return;
+    }
+    rv = ocspr_store_scan(e->store_dir, 64 * 1024, ptemp, store_entry, store_skip, &scan);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, e->s, OCSPR_T_STORE_UNUSABLE ": cannot "
+                     "read store directory %s; keeping responses in memory only", e->store_dir);
+        e->store_dir = NULL;
+    }
+}
+
+apr_status_t ocspr_private_pool_create(apr_pool_t **pp)
+{
+    apr_allocator_t *allocator;
+    apr_status_t rv = apr_allocator_create(&allocator);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    rv = apr_pool_create_unmanaged_ex(pp, NULL, allocator);
+    if (rv != APR_SUCCESS) {
+        apr_allocator_destroy(allocator);
+        return rv;
+    }
+    apr_allocator_owner_set(allocator, *pp);
+    return APR_SUCCESS;
+}
+
+/* --- startup prefetch ---------------------------------------------------- */
+
+typedef struct {
+    ocspr_engine_t *e;
+    apr_array_header_t *todo;           /* ocspr_entry_t* */
+    volatile apr_uint32_t next;
+    volatile apr_uint32_t done;
+    apr_time_t deadline;                /* 0: none */
+} prefetch_t;
+
+static void *APR_THREAD_FUNC prefetch_worker(apr_thread_t *thread, void *data)
+{
+    prefetch_t *pf = data;
+    apr_pool_t *iter;
+    apr_uint32_t i;
+
+    if (ocspr_private_pool_create(&iter) != APR_SUCCESS) {
+        apr_thread_exit(thread, APR_ENOMEM);
+        return NULL;
+    }
+    while ((i = apr_atomic_inc32(&pf->next)) < (apr_uint32_t)pf->todo->nelts) {
+        if (pf->deadline && apr_time_now() >= pf->deadline) {
+            break;
+        }
+        refresh_entry(pf->e, APR_ARRAY_IDX(pf->todo, i, ocspr_entry_t *), pf->deadline, iter);
+        apr_atomic_inc32(&pf->done);
+        apr_pool_clear(iter);
+    }
+    apr_pool_destroy(iter);
+    apr_thread_exit(thread, APR_SUCCESS);
+    return NULL;
+}
+
+static int must_staple_first(const void *a, const void *b)
+{
+    const ocspr_entry_t *x = *(ocspr_entry_t *const *)a, *y = *(ocspr_entry_t *const *)b;
+
+    return y->must_staple - x->must_staple;
+}
+
+void ocspr_engine_prefetch(ocspr_engine_t *e, apr_pool_t *ptemp)
+{
+    apr_interval_time_t limit = ocspr_conf_startup_timeout(e->s);
+    apr_thread_t *threads[PREFETCH_MAX_THREADS];
+    apr_time_t start = apr_time_now();
+    prefetch_t pf;
+    int i, nthreads, held = 0;
+    apr_status_t rv, trv;
+
+    memset(&pf, 0, sizeof(pf));
+    pf.e = e;
+    pf.todo = apr_array_make(ptemp, e->entries->nelts, sizeof(ocspr_entry_t *));
+    pf.deadline = limit ? start + limit : 0;
+    for (i = 0; i < e->entries->nelts; i++) {
+        ocspr_entry_t *entry = APR_ARRAY_IDX(e->entries, i, ocspr_entry_t *);
+        const ocspr_cert_state_t *st = ocspr_state(e, entry);
+
+        if (!entry->url) {
+            continue;
+        }
+        if (st->cert_status != OCSPR_CERT_STATUS_NONE && st->next_update > start) {
+            held++;
+            if (st->next_attempt > start) {
+                continue;
+            }
+        }
+        APR_ARRAY_PUSH(pf.todo, ocspr_entry_t *) = entry;
+    }
+    if (!pf.todo->nelts) {
+        return;
+    }
+    qsort(pf.todo->elts, (size_t)pf.todo->nelts, sizeof(ocspr_entry_t *), must_staple_first);
+
+    nthreads = pf.todo->nelts < PREFETCH_MAX_THREADS ? pf.todo->nelts : PREFETCH_MAX_THREADS;
+    for (i = 0; i < nthreads; i++) {
+        rv = apr_thread_create(&threads[i], NULL, prefetch_worker, &pf, ptemp);
+        if (rv != APR_SUCCESS) {
+            nthreads = i;
+            break;
+        }
+    }
+    if (nthreads == 0) {
+        /* No thread could be started: fetch one after the other here. */
+        for (i = 0; i < pf.todo->nelts; i++) {
+            refresh_entry(e, APR_ARRAY_IDX(pf.todo, i, ocspr_entry_t *), pf.deadline, ptemp);
+            pf.done++;
+        }
+    }
+    for (i = 0; i < nthreads; i++) {
+        apr_thread_join(&trv, threads[i]);
+    }
+    ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, e->s, OCSPR_T_PREFETCH ": startup prefetch: %d "
+                 "of %d certificates fetched or attempted in %" APR_TIME_T_FMT " ms (%d already "
+                 "held from the store)", (int)pf.done, pf.todo->nelts,
+                 apr_time_as_msec(apr_time_now() - start), held);
+    if ((int)pf.done < pf.todo->nelts) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, e->s, OCSPR_T_PREFETCH_LATE ": "
+                     "OCSPRefreshStartupTimeout (%" APR_TIME_T_FMT " s) passed with %d "
+                     "certificates not yet attempted; the maintenance thread fetches them now",
+                     apr_time_sec(limit), pf.todo->nelts - (int)pf.done);
+    }
+}
+
+/* --- the leader's maintenance pass ---------------------------------------- */
+
+/* Put the stored response back when the cache lost it (shmcb eviction, a
+ * memcached restart). Returns 0 when the store cannot help. */
+static int heal_from_store(ocspr_engine_t *e, const ocspr_entry_t *entry, apr_pool_t *p)
+{
+    ocspr_validate_opts_t vopts = { 0, -1, 0 };
+    ocspr_response_info_t info;
+    unsigned char *der;
+    apr_size_t len;
+
+    if (!e->store_dir
+        || ocspr_store_load(&der, &len, e->store_dir, entry->id, 64 * 1024, p) != APR_SUCCESS
+        || ocspr_response_validate(&info, p, der, len, entry->cert, entry->issuer,
+                                   &vopts) != APR_SUCCESS) {
+        return 0;
+    }
+    return ocspr_cache_put(e, entry, &info, apr_time_now(), der, len, p) == APR_SUCCESS;
+}
+
+typedef enum { PASS_IDLE, PASS_FETCH, PASS_HEAL, PASS_EXPIRED } pass_action_t;
+
+static pass_action_t pass_action(ocspr_engine_t *e, const ocspr_entry_t *entry, apr_time_t now,
+                                 apr_pool_t *p)
+{
+    ocspr_cert_state_t *st = ocspr_state(e, entry);
+    pass_action_t action = PASS_IDLE;
+
+    ocspr_state_lock(e);
+    if (st->cert_status != OCSPR_CERT_STATUS_NONE && st->next_update <= now) {
+        /* Never staple past nextUpdate: the record's cache expiry already
+         * makes it unservable; forget it so every page says so. */
+        st->cert_status = OCSPR_CERT_STATUS_NONE;
+        action = PASS_EXPIRED;
+    }
+    else if (st->refresh_requested || st->next_attempt <= now) {
+        action = PASS_FETCH;
+    }
+    else if (st->cert_status != OCSPR_CERT_STATUS_NONE) {
+        action = PASS_HEAL;
+    }
+    ocspr_state_unlock(e);
+    if (action == PASS_HEAL && ocspr_cache_has(e, entry, p)) {
+        action = PASS_IDLE;
+    }
+    return action;
+}
+
+apr_time_t ocspr_engine_refresh_due(ocspr_engine_t *e, apr_pool_t *p)
+{
+    apr_time_t earliest = 0, next;
+    apr_pool_t *iter;
+    int i;
+
+    apr_pool_create(&iter, p);
+    for (i = 0; i < e->entries->nelts; i++) {
+        const ocspr_entry_t *entry = APR_ARRAY_IDX(e->entries, i, ocspr_entry_t *);
+        apr_time_t now = apr_time_now();
+
+        if (!entry->url) {
+            continue;
+        }
+        switch (pass_action(e, entry, now, iter)) {
+        case PASS_EXPIRED:
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, e->s, OCSPR_T_EXPIRED ": the OCSP response "
+                         "for %s (vhosts %s) expired before a refresh succeeded; nothing is "
+                         "stapled for it until the responder %s answers (last error: %s)",
+                         ocspr_cert_subject(entry->cert, iter), vhost_list(iter, entry),
+                         entry->url, ocspr_state(e, entry)->last_reason);
+            refresh_entry(e, entry, 0, iter);
+            break;
+        case PASS_FETCH:
+            refresh_entry(e, entry, 0, iter);
+            break;
+        case PASS_HEAL:
+            if (!heal_from_store(e, entry, iter)) {
+                refresh_entry(e, entry, 0, iter);
+            }
+            break;
+        case PASS_IDLE:
+            break;
+        }
+        ocspr_state_lock(e);
+        next = ocspr_state(e, entry)->next_attempt;
+        ocspr_state_unlock(e);
+        if (!earliest || next < earliest) {
+            earliest = next;
+        }
+        apr_pool_clear(iter);
+    }
+    apr_pool_destroy(iter);
+    return earliest;
+}
