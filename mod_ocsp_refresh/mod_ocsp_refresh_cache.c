@@ -161,6 +161,24 @@ ocspr_cert_state_t *ocspr_state(ocspr_engine_t *e, const ocspr_entry_t *entry)
     return &e->shared->certs[entry->slot];
 }
 
+void ocspr_state_snapshot(ocspr_engine_t *e, ocspr_cert_state_t *out, ocspr_shared_t *header)
+{
+    ocspr_state_lock(e);
+    memcpy(out, e->shared->certs, (apr_size_t)e->shared->nentries * sizeof(*out));
+    if (header) {
+        memcpy(header, e->shared, APR_OFFSETOF(ocspr_shared_t, certs));
+    }
+    ocspr_state_unlock(e);
+}
+
+void ocspr_engine_request_refresh(ocspr_engine_t *e, const ocspr_entry_t *entry)
+{
+    ocspr_state_lock(e);
+    ocspr_state(e, entry)->refresh_requested = 1;
+    ocspr_state_unlock(e);
+    apr_atomic_inc32(&e->shared->wakeups);
+}
+
 static void cache_lock(ocspr_engine_t *e)
 {
     if (e->cache_mutex) {

@@ -58,6 +58,7 @@ typedef struct {
     pid_t leader_pid;                   /* 0 until a child leads */
     apr_time_t leader_since;
     apr_time_t last_tick;               /* the leader's last maintenance pass */
+    apr_uint32_t wakeups;               /* bumped to make the leader look again now */
     ocspr_cert_state_t certs[1];        /* nentries of them */
 } ocspr_shared_t;
 
@@ -122,6 +123,12 @@ int ocspr_cache_serve(ocspr_engine_t *e, const ocspr_entry_t *entry, conn_rec *c
 void ocspr_state_lock(ocspr_engine_t *e);
 void ocspr_state_unlock(ocspr_engine_t *e);
 ocspr_cert_state_t *ocspr_state(ocspr_engine_t *e, const ocspr_entry_t *entry);
+
+/* Copy every certificate's state (e->shared->nentries of them) at once, so
+ * a page shows one consistent moment. */
+void ocspr_state_snapshot(ocspr_engine_t *e, ocspr_cert_state_t *out, ocspr_shared_t *header);
+/* Ask the leader, in whichever process, to refresh entry within a second. */
+void ocspr_engine_request_refresh(ocspr_engine_t *e, const ocspr_entry_t *entry);
 
 /* refreshing (mod_ocsp_refresh_refresh.c) */
 /* A pool on its own allocator, for threads: nothing shared with other

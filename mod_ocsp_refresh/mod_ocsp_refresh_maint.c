@@ -2,6 +2,7 @@
  * refreshes; the others only retry the lock, so that when the leader exits
  * or is killed another child takes over within one check interval. */
 #include <unistd.h>
+#include <apr_atomic.h>
 #include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
 #include <apr_thread_proc.h>
@@ -56,14 +57,28 @@ static void resign(maint_t *m)
     m->leader = 0;
 }
 
-/* Sleep up to `timeout`; returns non-zero when asked to stop. */
+/* A leader checks the shared wake-up counter this often while it sleeps,
+ * so that a "refresh now" from any child's status page is acted on at once
+ * without cross-process signalling. */
+#define WAKEUP_POLL apr_time_from_sec(1)
+
+/* Sleep up to `timeout`, less when a wake-up is requested; returns non-zero
+ * when asked to stop. */
 static int wait_or_stop(maint_t *m, apr_interval_time_t timeout)
 {
+    apr_uint32_t seen = apr_atomic_read32(&m->e->shared->wakeups);
+    apr_time_t until = apr_time_now() + timeout;
+    apr_interval_time_t slice;
     int stop;
 
     apr_thread_mutex_lock(m->mutex);
-    if (!m->stop) {
-        apr_thread_cond_timedwait(m->cond, m->mutex, timeout);
+    while (!m->stop) {
+        slice = until - apr_time_now();
+        if (slice <= 0 || (m->leader && apr_atomic_read32(&m->e->shared->wakeups) != seen)) {
+            break;
+        }
+        apr_thread_cond_timedwait(m->cond, m->mutex,
+                                  m->leader && slice > WAKEUP_POLL ? WAKEUP_POLL : slice);
     }
     stop = m->stop;
     apr_thread_mutex_unlock(m->mutex);

@@ -71,6 +71,23 @@ static void log_obtained(ocspr_engine_t *e, const ocspr_entry_t *entry,
                  rfc3339(p, info->next_update), rfc3339(p, next_attempt));
 }
 
+/* Save a response; files the parent writes as root are handed to the
+ * server's user, whose children read and replace them later. */
+static apr_status_t store_save(ocspr_engine_t *e, const ocspr_entry_t *entry,
+                               const unsigned char *der, apr_size_t len, apr_pool_t *p)
+{
+    apr_status_t rv = ocspr_store_save(e->store_dir, entry->id, der, len, p, NULL, NULL);
+    const char *path;
+
+    if (rv == APR_SUCCESS && geteuid() == 0) {
+        path = apr_pstrcat(p, e->store_dir, "/", entry->id_hex, OCSPR_STORE_SUFFIX, NULL);
+        if (chown(path, ap_unixd_config.user_id, ap_unixd_config.group_id) != 0) {
+            rv = APR_FROM_OS_ERROR(errno);
+        }
+    }
+    return rv;
+}
+
 /* A validated response: keep it when it is not older than the held one,
  * put it in the cache (and the store when it came from the network), and
  * schedule the next refresh. */
@@ -94,7 +111,7 @@ static void apply_response(ocspr_engine_t *e, const ocspr_entry_t *entry,
     if (replace) {
         ocspr_cache_put(e, entry, &res->info, now, res->der, res->der_len, p);
         if (source == OCSPR_SOURCE_NETWORK && e->store_dir) {
-            rv = ocspr_store_save(e->store_dir, entry->id, res->der, res->der_len, p, NULL, NULL);
+            rv = store_save(e, entry, res->der, res->der_len, p);
             if (rv != APR_SUCCESS) {
                 ap_log_error(APLOG_MARK, APLOG_WARNING, rv, e->s, OCSPR_T_STORE_WRITE ": could "
                              "not save the OCSP response for %s in %s; it will not survive a "
