@@ -7,6 +7,9 @@
 #include "ocspr.h"
 
 #define OCSPR_CERT_ID_LEN 20   /* SHA-1 of the DER, as mod_ssl passes to the prime hook */
+/* Largest certificate file or buffer we parse: real chains are a few KiB, and
+ * a cap keeps a wrong path (a log, a disk image) from exhausting memory. */
+#define OCSPR_CERT_FILE_MAX (4 * 1024 * 1024)
 
 /* A certificate owned by a pool: the X509 is freed when the pool is. */
 typedef struct ocspr_cert_t ocspr_cert_t;
@@ -27,7 +30,14 @@ X509 *ocspr_cert_x509(const ocspr_cert_t *cert);
  * detected (PEM, DER, PKCS#7) and reported through pformat (may be NULL).
  * A file with no certificate is OCSPR_EINVALID; an unreadable file returns the
  * APR error. *pcerts is an array of ocspr_cert_t*. Private keys and other PEM
- * blocks in the same file are skipped. */
+ * blocks in the same file are skipped.
+ * PEM: CERTIFICATE, X509 CERTIFICATE and TRUSTED CERTIFICATE blocks; PKCS7
+ * blocks (and PKCS#7 under a CERTIFICATE label, as some CAs ship) contribute
+ * their certificates and make the format OCSPR_FORMAT_PKCS7. A broken
+ * certificate block (truncated, bad base64, bad DER) fails the whole load.
+ * DER: exactly one certificate or one PKCS#7 bundle, no trailing bytes.
+ * Input over OCSPR_CERT_FILE_MAX is OCSPR_EINVALID. On failure *pcerts is
+ * NULL and *pformat OCSPR_FORMAT_UNKNOWN. */
 apr_status_t ocspr_chain_load_mem(apr_array_header_t **pcerts, ocspr_cert_format_t *pformat,
                                   apr_pool_t *p, const void *data, apr_size_t len);
 apr_status_t ocspr_chain_load_file(apr_array_header_t **pcerts, ocspr_cert_format_t *pformat,
@@ -41,6 +51,7 @@ const char *ocspr_cert_subject(const ocspr_cert_t *cert, apr_pool_t *p);   /* RF
 const char *ocspr_cert_issuer_name(const ocspr_cert_t *cert, apr_pool_t *p);
 const char *ocspr_cert_serial(const ocspr_cert_t *cert, apr_pool_t *p);    /* uppercase hex */
 const char *ocspr_cert_key_type(const ocspr_cert_t *cert, apr_pool_t *p);  /* "RSA-2048", "EC-prime256v1" */
+/* Validity bounds; 0 when unparseable or before 1970. */
 apr_time_t ocspr_cert_not_before(const ocspr_cert_t *cert);
 apr_time_t ocspr_cert_not_after(const ocspr_cert_t *cert);
 /* Key identifiers as colon-free uppercase hex, or NULL when absent. The subject
@@ -66,7 +77,7 @@ int ocspr_cert_issued_by(const ocspr_cert_t *cert, const ocspr_cert_t *issuer);
 apr_status_t ocspr_cert_find_issuer(const ocspr_cert_t **pissuer, const ocspr_cert_t *cert,
                                     const apr_array_header_t *candidates);
 
-/* PEM text of a certificate, allocated from p. */
+/* PEM text of a certificate, allocated from p (NULL on OpenSSL failure). */
 const char *ocspr_cert_to_pem(const ocspr_cert_t *cert, apr_pool_t *p);
 
 #endif /* OCSPR_CERT_H */

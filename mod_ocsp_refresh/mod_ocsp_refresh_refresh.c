@@ -36,6 +36,7 @@ static void policy_state(ocspr_policy_state_t *pst, const ocspr_cert_state_t *st
         pst->next_update = st->next_update;
     }
     pst->consecutive_failures = st->consecutive_failures;
+    pst->fetched = st->source == OCSPR_SOURCE_NETWORK ? st->fetched : 0;
 }
 
 static void schedule(ocspr_engine_t *e, ocspr_cert_state_t *st, apr_time_t now)
