@@ -23,10 +23,12 @@ typedef enum {
     OCSPR_REJECT_SIGNER_UNKNOWN,    /* signer is neither the issuer nor a certificate in the response */
     OCSPR_REJECT_SIGNER_NOT_ISSUED, /* delegated responder not issued by the issuer */
     OCSPR_REJECT_SIGNER_NO_EKU,     /* delegated responder lacks id-kp-OCSPSigning */
+    OCSPR_REJECT_SIGNER_EXPIRED,    /* delegated responder certificate outside its validity */
     OCSPR_REJECT_SIGNATURE,         /* signature does not verify */
     OCSPR_REJECT_THIS_UPDATE_FUTURE,/* thisUpdate later than now + skew */
     OCSPR_REJECT_NO_NEXT_UPDATE,    /* nextUpdate absent: cannot bound the staple */
     OCSPR_REJECT_EXPIRED,           /* nextUpdate not after now */
+    OCSPR_REJECT_BAD_PERIOD,        /* nextUpdate not after thisUpdate */
     OCSPR_REJECT_COUNT
 } ocspr_reject_t;
 

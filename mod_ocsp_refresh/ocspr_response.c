@@ -32,10 +32,12 @@ static const char *const reject_names[OCSPR_REJECT_COUNT] = {
     [OCSPR_REJECT_SIGNER_UNKNOWN] = "signer_unknown",
     [OCSPR_REJECT_SIGNER_NOT_ISSUED] = "signer_not_issued",
     [OCSPR_REJECT_SIGNER_NO_EKU] = "signer_no_eku",
+    [OCSPR_REJECT_SIGNER_EXPIRED] = "signer_expired",
     [OCSPR_REJECT_SIGNATURE] = "signature",
     [OCSPR_REJECT_THIS_UPDATE_FUTURE] = "this_update_future",
     [OCSPR_REJECT_NO_NEXT_UPDATE] = "no_next_update",
     [OCSPR_REJECT_EXPIRED] = "expired",
+    [OCSPR_REJECT_BAD_PERIOD] = "bad_period",
 };
 
 const char *ocspr_reject_name(ocspr_reject_t reject)
@@ -235,8 +237,27 @@ static int signer_issued_by(apr_pool_t *p, X509 *signer, const ocspr_cert_t *iss
 /* RFC 6960 4.2.2.2: the issuer itself, or a certificate the issuer issued
  * with id-kp-OCSPSigning. X509_get_extended_key_usage() answers "anything"
  * for a certificate without the extension, hence the explicit flag test. */
+/* A delegated responder certificate is only as good as its validity: a CA
+ * may let an old responder key expire while its responses float around. */
+static int signer_valid_at(X509 *signer, apr_time_t now, apr_interval_time_t skew)
+{
+    apr_time_t not_before, not_after;
+
+    return asn1_time_to_apr(&not_before, X509_get0_notBefore(signer)) == APR_SUCCESS
+           && asn1_time_to_apr(&not_after, X509_get0_notAfter(signer)) == APR_SUCCESS
+           && not_before <= now + skew && now < not_after;
+}
+
+static const char *asn1_text(apr_pool_t *p, const ASN1_TIME *t)
+{
+    apr_time_t at;
+
+    return asn1_time_to_apr(&at, t) == APR_SUCCESS ? rfc3339(p, at) : "(unreadable)";
+}
+
 static apr_status_t check_signer(ocspr_response_info_t *info, apr_pool_t *p, X509 *signer,
-                                 const ocspr_cert_t *issuer_cert)
+                                 const ocspr_cert_t *issuer_cert, apr_time_t now,
+                                 apr_interval_time_t skew)
 {
     X509 *issuer = ocspr_cert_x509(issuer_cert);
 
@@ -260,6 +281,12 @@ static apr_status_t check_signer(ocspr_response_info_t *info, apr_pool_t *p, X50
         return reject(info, OCSPR_REJECT_SIGNER_NO_EKU, apr_psprintf(p,
             "delegated responder certificate \"%s\" lacks the id-kp-OCSPSigning extended"
             " key usage", cert_subject(p, signer)));
+    }
+    if (!signer_valid_at(signer, now, skew)) {
+        return reject(info, OCSPR_REJECT_SIGNER_EXPIRED, apr_psprintf(p,
+            "delegated responder certificate \"%s\" is not valid at %s (it is valid from %s"
+            " to %s)", cert_subject(p, signer), rfc3339(p, now),
+            asn1_text(p, X509_get0_notBefore(signer)), asn1_text(p, X509_get0_notAfter(signer))));
     }
     info->delegated = 1;
     return APR_SUCCESS;
@@ -290,11 +317,9 @@ static apr_status_t check_signature(ocspr_response_info_t *info, apr_pool_t *p,
 
 static apr_status_t check_times(ocspr_response_info_t *info, apr_pool_t *p,
                                 ASN1_GENERALIZEDTIME *this_update,
-                                ASN1_GENERALIZEDTIME *next_update,
-                                const ocspr_validate_opts_t *opts)
+                                ASN1_GENERALIZEDTIME *next_update, apr_time_t now,
+                                apr_interval_time_t skew)
 {
-    apr_time_t now = opts->now ? opts->now : apr_time_now();
-    apr_interval_time_t skew = opts->clock_skew < 0 ? DEFAULT_CLOCK_SKEW : opts->clock_skew;
     apr_time_t this_t, next_t;
 
     if (asn1_time_to_apr(&this_t, this_update) != APR_SUCCESS) {
@@ -312,6 +337,10 @@ static apr_status_t check_times(ocspr_response_info_t *info, apr_pool_t *p,
     }
     if (asn1_time_to_apr(&next_t, next_update) != APR_SUCCESS) {
         return reject(info, OCSPR_REJECT_PARSE, "nextUpdate is not a valid GeneralizedTime");
+    }
+    if (next_t <= this_t) {
+        return reject(info, OCSPR_REJECT_BAD_PERIOD, apr_psprintf(p,
+            "nextUpdate %s is not after thisUpdate %s", rfc3339(p, next_t), rfc3339(p, this_t)));
     }
     if (next_t <= now) {
         return reject(info, OCSPR_REJECT_EXPIRED, apr_psprintf(p,
@@ -367,7 +396,8 @@ apr_status_t ocspr_response_validate(ocspr_response_info_t *info, apr_pool_t *p,
     STACK_OF(X509) *issuer_only = NULL;
     X509 *leaf_x, *issuer_x, *signer = NULL;
     ASN1_GENERALIZEDTIME *revoked_at, *this_update, *next_update;
-    apr_time_t produced_at;
+    apr_time_t produced_at, now;
+    apr_interval_time_t skew;
     int idx, status, reason;
     apr_status_t rv;
 
@@ -378,6 +408,8 @@ apr_status_t ocspr_response_validate(ocspr_response_info_t *info, apr_pool_t *p,
     info_reset(info);
     opts = opts != NULL ? opts : &default_opts;
     max_size = opts->max_size ? opts->max_size : DEFAULT_MAX_SIZE;
+    now = opts->now ? opts->now : apr_time_now();
+    skew = opts->clock_skew < 0 ? DEFAULT_CLOCK_SKEW : opts->clock_skew;
     leaf_x = ocspr_cert_x509(cert);
     issuer_x = ocspr_cert_x509(issuer);
     if (leaf_x == NULL || issuer_x == NULL) {
@@ -445,7 +477,7 @@ apr_status_t ocspr_response_validate(ocspr_response_info_t *info, apr_pool_t *p,
             responder_id_text(p, bs), cert_subject(p, issuer_x)));
         goto cleanup;
     }
-    rv = check_signer(info, p, signer, issuer);
+    rv = check_signer(info, p, signer, issuer, now, skew);
     if (rv != APR_SUCCESS) {
         goto cleanup;
     }
@@ -456,7 +488,7 @@ apr_status_t ocspr_response_validate(ocspr_response_info_t *info, apr_pool_t *p,
 
     status = OCSP_single_get0_status(OCSP_resp_get0(bs, idx), &reason, &revoked_at,
                                      &this_update, &next_update);
-    rv = check_times(info, p, this_update, next_update, opts);
+    rv = check_times(info, p, this_update, next_update, now, skew);
     if (rv != APR_SUCCESS) {
         goto cleanup;
     }

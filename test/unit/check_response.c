@@ -398,8 +398,8 @@ START_TEST(test_reject_names)
 {
     static const char *const expected[OCSPR_REJECT_COUNT] = {
         "none", "empty", "oversize", "parse", "response_status", "not_basic", "certid",
-        "signer_unknown", "signer_not_issued", "signer_no_eku", "signature",
-        "this_update_future", "no_next_update", "expired",
+        "signer_unknown", "signer_not_issued", "signer_no_eku", "signer_expired", "signature",
+        "this_update_future", "no_next_update", "expired", "bad_period",
     };
     int i;
 
@@ -719,6 +719,56 @@ START_TEST(test_built_next_update_past)
     spec.next_update = now + apr_time_from_sec(1);
     build_response(&der, &len, &spec);
     ck_assert_int_eq(expect_accept(der, len, "good", &opts).next_update, spec.next_update);
+}
+END_TEST
+
+START_TEST(test_built_next_update_not_after_this_update)
+{
+    apr_time_t now = whole_second_now();
+    spec_t spec = default_spec(now);
+    ocspr_validate_opts_t opts = opts_at(now, -1);
+    unsigned char *der;
+    apr_size_t len;
+
+    spec.next_update = now + apr_time_from_sec(3600);
+    spec.this_update = spec.next_update;
+    build_response(&der, &len, &spec);
+    expect_reject(der, len, "good", &opts, OCSPR_REJECT_THIS_UPDATE_FUTURE);
+    /* With the clock moved so thisUpdate is not in the future, the period
+     * itself is what is wrong. */
+    opts = opts_at(spec.this_update - apr_time_from_sec(1), -1);
+    expect_reject(der, len, "good", &opts, OCSPR_REJECT_BAD_PERIOD);
+    spec.this_update = now - apr_time_from_sec(60);
+    spec.next_update = now - apr_time_from_sec(120);
+    build_response(&der, &len, &spec);
+    opts = opts_at(now, -1);
+    expect_reject(der, len, "good", &opts, OCSPR_REJECT_BAD_PERIOD);
+}
+END_TEST
+
+/* The delegated responder's certificate must be valid when we check: build a
+ * response dated after the responder certificate expired (and one before it
+ * became valid) and validate it at that time. */
+START_TEST(test_built_delegated_signer_outside_validity)
+{
+    apr_time_t not_after = ocspr_cert_not_after(pki_cert("ocsp"));
+    apr_time_t not_before = ocspr_cert_not_before(pki_cert("ocsp"));
+    apr_time_t late = not_after + apr_time_from_sec(86400), early = not_before
+                                                                   - apr_time_from_sec(86400);
+    spec_t spec = default_spec(late);
+    ocspr_validate_opts_t opts = opts_at(late, -1);
+    ocspr_response_info_t info;
+    unsigned char *der;
+    apr_size_t len;
+
+    build_response(&der, &len, &spec);
+    info = expect_reject(der, len, "good", &opts, OCSPR_REJECT_SIGNER_EXPIRED);
+    assert_contains(info.reason, "Test OCSP Responder");
+    assert_contains(info.reason, rfc3339(not_after));
+    spec = default_spec(early);
+    opts = opts_at(early, -1);
+    build_response(&der, &len, &spec);
+    expect_reject(der, len, "good", &opts, OCSPR_REJECT_SIGNER_EXPIRED);
 }
 END_TEST
 
@@ -1196,6 +1246,8 @@ Suite *ocspr_suite_response(void)
     tcase_add_test(built, test_built_clock_skew);
     tcase_add_test(built, test_built_next_update_past);
     tcase_add_test(built, test_built_no_next_update);
+    tcase_add_test(built, test_built_next_update_not_after_this_update);
+    tcase_add_test(built, test_built_delegated_signer_outside_validity);
     tcase_add_test(built, test_built_times_are_reported_exactly);
     tcase_add_test(built, test_built_revoked_and_unknown);
     tcase_add_test(built, test_built_picks_our_single_response);
