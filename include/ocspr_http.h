@@ -14,7 +14,9 @@ typedef struct {
     const char *user_agent;               /* NULL: a default */
 } ocspr_http_opts_t;
 
-/* Defaults: connect 5 s, total 10 s, body 64 KiB, headers 16 KiB, POST only. */
+/* Defaults: connect 5 s, total 10 s, body 64 KiB, headers 16 KiB, POST only.
+ * ocspr_http_fetch also uses these for any timeout <= 0 or cap == 0 it is
+ * given, so an unset field can never mean "wait forever" or "no limit". */
 void ocspr_http_opts_default(ocspr_http_opts_t *opts);
 
 typedef struct {
@@ -30,7 +32,8 @@ typedef struct {
 } ocspr_http_result_t;
 
 /* One exchange: send an OCSP request to url, fill res. Returns APR_SUCCESS
- * when res->outcome is OK, OCSPR_EFETCH otherwise (res says why). */
+ * when res->outcome is OK, OCSPR_EFETCH otherwise (res says why). Strings and
+ * the body are allocated from p; opts may be NULL for the defaults. */
 typedef apr_status_t ocspr_http_fetch_fn(void *baton, ocspr_http_result_t *res, apr_pool_t *p,
                                          const char *url, const unsigned char *req_der,
                                          apr_size_t req_len, const ocspr_http_opts_t *opts);
@@ -44,11 +47,24 @@ typedef struct {
 /* The real transport over APR sockets: IPv4/IPv6, Host header, connect
  * timeout and total deadline, Content-Length and chunked bodies, body read
  * to close when neither, size caps, HTTP proxy, no redirects followed,
- * https:// refused with OCSPR_OUTCOME_HTTPS. */
+ * https:// refused with OCSPR_OUTCOME_HTTPS.
+ *
+ * Every address the name resolves to is tried in turn. The total deadline
+ * bounds connect, send and receive (a server dripping bytes cannot stretch
+ * it) but not name resolution, which getaddrinfo does not let us bound.
+ * A 200 with an empty body is OCSPR_OUTCOME_TRUNCATED: no OCSP response is
+ * empty, and an empty body is what a cut connection usually looks like.
+ * No global state: safe to call from several threads at once (with
+ * distinct pools). Writing to a peer that has closed raises SIGPIPE, which
+ * httpd ignores; other programs using the core must ignore it too. */
 apr_status_t ocspr_http_fetch(void *baton, ocspr_http_result_t *res, apr_pool_t *p,
                               const char *url, const unsigned char *req_der,
                               apr_size_t req_len, const ocspr_http_opts_t *opts);
 
 extern const ocspr_http_transport_t ocspr_http_default_transport;
+
+/* How a failed connect() is reported: refused, permission (SELinux or a
+ * firewall), timeout, or unreachable for everything else. */
+ocspr_outcome_t ocspr_http_connect_outcome(apr_status_t rv);
 
 #endif /* OCSPR_HTTP_H */
