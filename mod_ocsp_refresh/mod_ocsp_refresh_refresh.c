@@ -214,30 +214,44 @@ static void refresh_entry(ocspr_engine_t *e, const ocspr_entry_t *entry, apr_tim
 /* --- the store ---------------------------------------------------------- */
 
 /* Create the store and hand it to the server's user, who writes it from
- * the children. Failing that, run from memory. */
+ * the children. An existing directory is never chowned (the admin may have
+ * pointed the directive at something shared): it must already be usable by
+ * that user. Failing all that, run from memory. */
 static void setup_store(ocspr_engine_t *e, apr_pool_t *ptemp)
 {
     const char *dir = ocspr_conf_store_dir(e->s, e->pool);
+    const char *problem = NULL;
+    apr_finfo_t finfo;
     apr_status_t rv;
 
     e->store_dir = NULL;
     if (!dir) {
         return;
     }
-    rv = apr_dir_make_recursive(dir, APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_UEXECUTE,
-                                ptemp);
-    if (rv == APR_SUCCESS && geteuid() == 0
-        && chown(dir, ap_unixd_config.user_id, ap_unixd_config.group_id) != 0) {
-        rv = APR_FROM_OS_ERROR(errno);
+    rv = apr_stat(&finfo, dir, APR_FINFO_TYPE | APR_FINFO_OWNER, ptemp);
+    if (APR_STATUS_IS_ENOENT(rv)) {
+        rv = apr_dir_make_recursive(dir, APR_FPROT_UREAD | APR_FPROT_UWRITE
+                                         | APR_FPROT_UEXECUTE, ptemp);
+        if (rv == APR_SUCCESS && geteuid() == 0
+            && chown(dir, ap_unixd_config.user_id, ap_unixd_config.group_id) != 0) {
+            rv = APR_FROM_OS_ERROR(errno);
+        }
+        problem = rv == APR_SUCCESS ? NULL : "cannot be created and handed to the server's user";
     }
-    if (rv == APR_SUCCESS && geteuid() != 0 && access(dir, W_OK | X_OK) != 0) {
-        rv = APR_FROM_OS_ERROR(errno);
+    else if (rv != APR_SUCCESS || finfo.filetype != APR_DIR) {
+        problem = "is not a directory";
     }
-    if (rv != APR_SUCCESS) {
+    else if (geteuid() == 0 ? finfo.user != ap_unixd_config.user_id
+                            : access(dir, W_OK | X_OK) != 0) {
+        problem = "exists but is not writable by the server's user (it is only created and "
+                  "chowned when it does not exist yet)";
+        rv = APR_EACCES;
+    }
+    if (problem) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, e->s, OCSPR_T_STORE_UNUSABLE ": store "
-                     "directory %s cannot be created or handed to the server's user; keeping "
-                     "responses in memory only (they will be fetched again after a restart). "
-                     "Fix the directory or set OCSPRefreshStore", dir);
+                     "directory %s %s; keeping responses in memory only (they are fetched "
+                     "again after a restart). Fix the directory or set OCSPRefreshStore",
+                     dir, problem);
         return;
     }
     e->store_dir = dir;
