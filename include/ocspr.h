@@ -65,6 +65,9 @@ void ocspr_log(ocspr_log_level_t level, apr_status_t rv, const char *tag,
 #endif
     ;
 
+/* "2026-11-21T05:21:25Z": RFC 3339 UTC, whole seconds, allocated from p. */
+const char *ocspr_time_rfc3339(apr_pool_t *p, apr_time_t t);
+
 /* Lowercase hex of `len` bytes, allocated from p. */
 const char *ocspr_hex(apr_pool_t *p, const unsigned char *data, apr_size_t len);
 

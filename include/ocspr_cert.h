@@ -52,6 +52,9 @@ const char *ocspr_cert_issuer_name(const ocspr_cert_t *cert, apr_pool_t *p);
 const char *ocspr_cert_serial(const ocspr_cert_t *cert, apr_pool_t *p);    /* uppercase hex */
 const char *ocspr_cert_key_type(const ocspr_cert_t *cert, apr_pool_t *p);  /* "RSA-2048", "EC-prime256v1" */
 /* Validity bounds; 0 when unparseable or before 1970. */
+/* An ASN.1 time as apr_time_t (whole seconds). OCSPR_EINVALID when it does
+ * not parse or lies before 1970; the OpenSSL error queue is left as it was. */
+apr_status_t ocspr_asn1_time_get(apr_time_t *pt, const ASN1_TIME *t);
 apr_time_t ocspr_cert_not_before(const ocspr_cert_t *cert);
 apr_time_t ocspr_cert_not_after(const ocspr_cert_t *cert);
 /* Key identifiers as colon-free uppercase hex, or NULL when absent. The subject

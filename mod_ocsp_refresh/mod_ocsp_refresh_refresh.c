@@ -13,15 +13,6 @@
 
 #define PREFETCH_MAX_THREADS 8
 
-static const char *rfc3339(apr_pool_t *p, apr_time_t t)
-{
-    apr_time_exp_t tm;
-
-    apr_time_exp_gmt(&tm, t);
-    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                        tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
 static const char *vhost_list(apr_pool_t *p, const ocspr_entry_t *entry)
 {
     return apr_array_pstrcat(p, entry->vhosts, ',');
@@ -60,7 +51,7 @@ static void log_obtained(ocspr_engine_t *e, const ocspr_entry_t *entry,
                          "(serial %s, vhosts %s) is REVOKED since %s, reason %s: clients that "
                          "check the staple will refuse it; replace the certificate",
                          subject, ocspr_cert_serial(entry->cert, p), vhost_list(p, entry),
-                         rfc3339(p, info->revoked_at),
+                         ocspr_time_rfc3339(p, info->revoked_at),
                          ocspr_revocation_reason_name(info->revocation_reason));
         }
         return;
@@ -69,7 +60,7 @@ static void log_obtained(ocspr_engine_t *e, const ocspr_entry_t *entry,
                  "(vhosts %s) from %s, valid until %s, next refresh %s",
                  ocspr_cert_status_name(info->cert_status), subject, vhost_list(p, entry),
                  source == OCSPR_SOURCE_STORE ? "the store" : entry->url,
-                 rfc3339(p, info->next_update), rfc3339(p, next_attempt));
+                 ocspr_time_rfc3339(p, info->next_update), ocspr_time_rfc3339(p, next_attempt));
 }
 
 /* Save a response; files the parent writes as root are handed to the
@@ -182,9 +173,9 @@ static void apply_failure(ocspr_engine_t *e, const ocspr_entry_t *entry,
                  vhost_list(p, entry), entry->url, ocspr_outcome_name(res->outcome), failures,
                  res->reason,
                  valid_until ? apr_psprintf(p, "still stapling the response valid until %s",
-                                            rfc3339(p, valid_until))
+                                            ocspr_time_rfc3339(p, valid_until))
                              : "nothing to staple until a fetch succeeds",
-                 rfc3339(p, next_attempt));
+                 ocspr_time_rfc3339(p, next_attempt));
 }
 
 /* One attempt against the responder, finishing by `deadline` (0: none). */

@@ -471,18 +471,18 @@ const char *ocspr_cert_key_type(const ocspr_cert_t *cert, apr_pool_t *p)
     }
 }
 
-/* 0 when the time does not parse or lies before 1970 (apr_time_t cannot hold
- * it in APR's conversion). */
-static apr_time_t asn1_time_to_apr(const ASN1_TIME *t)
+apr_status_t ocspr_asn1_time_get(apr_time_t *pt, const ASN1_TIME *t)
 {
     struct tm tm;
     apr_time_exp_t exp;
-    apr_time_t result;
+    int parsed;
 
     memset(&tm, 0, sizeof(tm));
-    if (t == NULL || !ASN1_TIME_to_tm(t, &tm)) {
-        ERR_clear_error();
-        return 0;
+    ERR_set_mark();
+    parsed = t != NULL && ASN1_TIME_to_tm(t, &tm);
+    ERR_pop_to_mark();
+    if (!parsed) {
+        return OCSPR_EINVALID;
     }
     memset(&exp, 0, sizeof(exp));
     exp.tm_sec = tm.tm_sec;
@@ -491,20 +491,26 @@ static apr_time_t asn1_time_to_apr(const ASN1_TIME *t)
     exp.tm_mday = tm.tm_mday;
     exp.tm_mon = tm.tm_mon;
     exp.tm_year = tm.tm_year;
-    if (apr_time_exp_gmt_get(&result, &exp) != APR_SUCCESS) {
-        return 0;
-    }
-    return result;
+    return apr_time_exp_gmt_get(pt, &exp) == APR_SUCCESS && *pt >= 0 ? APR_SUCCESS
+                                                                     : OCSPR_EINVALID;
+}
+
+/* 0 when the time does not parse or lies before 1970. */
+static apr_time_t cert_time(const ASN1_TIME *t)
+{
+    apr_time_t result;
+
+    return ocspr_asn1_time_get(&result, t) == APR_SUCCESS ? result : 0;
 }
 
 apr_time_t ocspr_cert_not_before(const ocspr_cert_t *cert)
 {
-    return asn1_time_to_apr(X509_get0_notBefore(cert->x509));
+    return cert_time(X509_get0_notBefore(cert->x509));
 }
 
 apr_time_t ocspr_cert_not_after(const ocspr_cert_t *cert)
 {
-    return asn1_time_to_apr(X509_get0_notAfter(cert->x509));
+    return cert_time(X509_get0_notAfter(cert->x509));
 }
 
 static const char *octets_to_hex(const ASN1_OCTET_STRING *octets, apr_pool_t *p)

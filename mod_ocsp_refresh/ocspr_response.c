@@ -97,34 +97,6 @@ static apr_status_t reject(ocspr_response_info_t *info, ocspr_reject_t why, cons
     return OCSPR_EINVALID;
 }
 
-static const char *rfc3339(apr_pool_t *p, apr_time_t t)
-{
-    apr_time_exp_t xt;
-
-    apr_time_exp_gmt(&xt, t);
-    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ", xt.tm_year + 1900, xt.tm_mon + 1,
-                        xt.tm_mday, xt.tm_hour, xt.tm_min, xt.tm_sec);
-}
-
-/* An ASN.1 time as apr_time_t (whole seconds; fractions are dropped). */
-static apr_status_t asn1_time_to_apr(apr_time_t *pt, const ASN1_TIME *t)
-{
-    struct tm tm;
-    apr_time_exp_t xt;
-
-    if (t == NULL || !ASN1_TIME_to_tm(t, &tm)) {
-        return OCSPR_EINVALID;
-    }
-    memset(&xt, 0, sizeof(xt));
-    xt.tm_year = tm.tm_year;
-    xt.tm_mon = tm.tm_mon;
-    xt.tm_mday = tm.tm_mday;
-    xt.tm_hour = tm.tm_hour;
-    xt.tm_min = tm.tm_min;
-    xt.tm_sec = tm.tm_sec;
-    return apr_time_exp_gmt_get(pt, &xt) == APR_SUCCESS ? APR_SUCCESS : OCSPR_EINVALID;
-}
-
 static const char *name_rfc2253(apr_pool_t *p, const X509_NAME *name)
 {
     BIO *bio = BIO_new(BIO_s_mem());
@@ -243,8 +215,8 @@ static int signer_valid_at(X509 *signer, apr_time_t now, apr_interval_time_t ske
 {
     apr_time_t not_before, not_after;
 
-    return asn1_time_to_apr(&not_before, X509_get0_notBefore(signer)) == APR_SUCCESS
-           && asn1_time_to_apr(&not_after, X509_get0_notAfter(signer)) == APR_SUCCESS
+    return ocspr_asn1_time_get(&not_before, X509_get0_notBefore(signer)) == APR_SUCCESS
+           && ocspr_asn1_time_get(&not_after, X509_get0_notAfter(signer)) == APR_SUCCESS
            && not_before <= now + skew && now < not_after;
 }
 
@@ -252,7 +224,7 @@ static const char *asn1_text(apr_pool_t *p, const ASN1_TIME *t)
 {
     apr_time_t at;
 
-    return asn1_time_to_apr(&at, t) == APR_SUCCESS ? rfc3339(p, at) : "(unreadable)";
+    return ocspr_asn1_time_get(&at, t) == APR_SUCCESS ? ocspr_time_rfc3339(p, at) : "(unreadable)";
 }
 
 static apr_status_t check_signer(ocspr_response_info_t *info, apr_pool_t *p, X509 *signer,
@@ -285,7 +257,7 @@ static apr_status_t check_signer(ocspr_response_info_t *info, apr_pool_t *p, X50
     if (!signer_valid_at(signer, now, skew)) {
         return reject(info, OCSPR_REJECT_SIGNER_EXPIRED, apr_psprintf(p,
             "delegated responder certificate \"%s\" is not valid at %s (it is valid from %s"
-            " to %s)", cert_subject(p, signer), rfc3339(p, now),
+            " to %s)", cert_subject(p, signer), ocspr_time_rfc3339(p, now),
             asn1_text(p, X509_get0_notBefore(signer)), asn1_text(p, X509_get0_notAfter(signer))));
     }
     info->delegated = 1;
@@ -322,30 +294,30 @@ static apr_status_t check_times(ocspr_response_info_t *info, apr_pool_t *p,
 {
     apr_time_t this_t, next_t;
 
-    if (asn1_time_to_apr(&this_t, this_update) != APR_SUCCESS) {
+    if (ocspr_asn1_time_get(&this_t, this_update) != APR_SUCCESS) {
         return reject(info, OCSPR_REJECT_PARSE, "thisUpdate is not a valid GeneralizedTime");
     }
     if (this_t > now + skew) {
         return reject(info, OCSPR_REJECT_THIS_UPDATE_FUTURE, apr_psprintf(p,
             "thisUpdate %s is later than now %s plus the tolerated clock skew of %"
-            APR_TIME_T_FMT " s", rfc3339(p, this_t), rfc3339(p, now), apr_time_sec(skew)));
+            APR_TIME_T_FMT " s", ocspr_time_rfc3339(p, this_t), ocspr_time_rfc3339(p, now), apr_time_sec(skew)));
     }
     if (next_update == NULL) {
         return reject(info, OCSPR_REJECT_NO_NEXT_UPDATE, apr_psprintf(p,
             "nextUpdate is absent (thisUpdate %s): the staple would have no end of validity",
-            rfc3339(p, this_t)));
+            ocspr_time_rfc3339(p, this_t)));
     }
-    if (asn1_time_to_apr(&next_t, next_update) != APR_SUCCESS) {
+    if (ocspr_asn1_time_get(&next_t, next_update) != APR_SUCCESS) {
         return reject(info, OCSPR_REJECT_PARSE, "nextUpdate is not a valid GeneralizedTime");
     }
     if (next_t <= this_t) {
         return reject(info, OCSPR_REJECT_BAD_PERIOD, apr_psprintf(p,
-            "nextUpdate %s is not after thisUpdate %s", rfc3339(p, next_t), rfc3339(p, this_t)));
+            "nextUpdate %s is not after thisUpdate %s", ocspr_time_rfc3339(p, next_t), ocspr_time_rfc3339(p, this_t)));
     }
     if (next_t <= now) {
         return reject(info, OCSPR_REJECT_EXPIRED, apr_psprintf(p,
             "nextUpdate %s is not after now %s (thisUpdate %s)",
-            rfc3339(p, next_t), rfc3339(p, now), rfc3339(p, this_t)));
+            ocspr_time_rfc3339(p, next_t), ocspr_time_rfc3339(p, now), ocspr_time_rfc3339(p, this_t)));
     }
     info->this_update = this_t;
     info->next_update = next_t;
@@ -372,7 +344,7 @@ static apr_status_t record_status(ocspr_response_info_t *info, int status, int r
         info->cert_status = OCSPR_CERT_STATUS_UNKNOWN;
         return APR_SUCCESS;
     case V_OCSP_CERTSTATUS_REVOKED:
-        if (asn1_time_to_apr(&info->revoked_at, revoked_at) != APR_SUCCESS) {
+        if (ocspr_asn1_time_get(&info->revoked_at, revoked_at) != APR_SUCCESS) {
             return reject(info, OCSPR_REJECT_PARSE, "revocationTime is not a valid GeneralizedTime");
         }
         info->cert_status = OCSPR_CERT_STATUS_REVOKED;
@@ -496,7 +468,7 @@ apr_status_t ocspr_response_validate(ocspr_response_info_t *info, apr_pool_t *p,
     if (rv != APR_SUCCESS) {
         goto cleanup;
     }
-    if (asn1_time_to_apr(&produced_at, OCSP_resp_get0_produced_at(bs)) != APR_SUCCESS) {
+    if (ocspr_asn1_time_get(&produced_at, OCSP_resp_get0_produced_at(bs)) != APR_SUCCESS) {
         rv = reject(info, OCSPR_REJECT_PARSE, "producedAt is not a valid GeneralizedTime");
         goto cleanup;
     }

@@ -65,6 +65,15 @@ void ocspr_log(ocspr_log_level_t level, apr_status_t rv, const char *tag,
     log_fn(log_baton, level, rv, tag, msg);
 }
 
+const char *ocspr_time_rfc3339(apr_pool_t *p, apr_time_t t)
+{
+    apr_time_exp_t tm;
+
+    apr_time_exp_gmt(&tm, t);
+    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                        tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
 const char *ocspr_hex(apr_pool_t *p, const unsigned char *data, apr_size_t len)
 {
     static const char digits[] = "0123456789abcdef";

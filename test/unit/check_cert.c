@@ -10,6 +10,7 @@
 #include <apr_file_io.h>
 #include <apr_strings.h>
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
@@ -787,6 +788,23 @@ START_TEST(test_to_pem_round_trip)
 }
 END_TEST
 
+START_TEST(asn1_time_conversion)
+{
+    ASN1_TIME *t = ASN1_TIME_new();
+    apr_time_t at = 1;
+
+    ck_assert_ptr_nonnull(t);
+    ck_assert(ASN1_TIME_set_string(t, "20261121054125Z"));
+    ck_assert_int_eq(ocspr_asn1_time_get(&at, t), APR_SUCCESS);
+    ck_assert_int_eq(at, apr_time_from_sec(1795239685));
+    ck_assert(ASN1_TIME_set_string(t, "19691231235959Z"));
+    ck_assert_int_eq(ocspr_asn1_time_get(&at, t), OCSPR_EINVALID);
+    ck_assert_int_eq(ocspr_asn1_time_get(&at, NULL), OCSPR_EINVALID);
+    ck_assert_int_eq(ERR_peek_error(), 0);
+    ASN1_TIME_free(t);
+}
+END_TEST
+
 Suite *ocspr_suite_cert(void)
 {
     Suite *s = suite_create("cert");
@@ -829,6 +847,7 @@ Suite *ocspr_suite_cert(void)
     tcase_add_test(issuers, test_issued_by);
     tcase_add_test(issuers, test_issued_by_checks_signature_without_akid);
     tcase_add_test(issuers, test_find_issuer);
+    tcase_add_test(identity, asn1_time_conversion);
 
     suite_add_tcase(s, load);
     suite_add_tcase(s, identity);

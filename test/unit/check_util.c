@@ -60,6 +60,15 @@ START_TEST(hex_encodes_every_byte)
 }
 END_TEST
 
+START_TEST(rfc3339_is_utc_whole_seconds)
+{
+    ck_assert_str_eq(ocspr_time_rfc3339(ocspr_test_pool, 0), "1970-01-01T00:00:00Z");
+    ck_assert_str_eq(ocspr_time_rfc3339(ocspr_test_pool,
+                                        apr_time_from_sec(1795239685) + 999999),
+                     "2026-11-21T05:41:25Z");
+}
+END_TEST
+
 Suite *ocspr_suite_util(void)
 {
     Suite *s = suite_create("util");
@@ -69,6 +78,7 @@ Suite *ocspr_suite_util(void)
     tcase_add_test(tc, outcome_names_are_stable_and_total);
     tcase_add_test(tc, log_respects_level_and_formats);
     tcase_add_test(tc, hex_encodes_every_byte);
+    tcase_add_test(tc, rfc3339_is_utc_whole_seconds);
     suite_add_tcase(s, tc);
     return s;
 }
