@@ -48,4 +48,8 @@
 #define OCSPR_T_DIAG_FALLBACK        "OCSPR0416"  /* ERR: no certificate configured, stapling on */
 #define OCSPR_T_DIAG_MUST_STAPLE_OFF "OCSPR0417"  /* ERR: Must-Staple certificate, stapling off */
 
+/* 05xx status page */
+#define OCSPR_T_STATUS_REFRESH       "OCSPR0501"  /* NOTICE: "refresh now" requested from the page */
+#define OCSPR_T_STATUS_REFUSED       "OCSPR0502"  /* INFO: a status page action was refused, and why */
+
 #endif /* OCSPR_TAGS_H */

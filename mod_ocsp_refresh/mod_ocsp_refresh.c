@@ -7,6 +7,7 @@
 #include "mod_ocsp_refresh.h"
 #include "mod_ocsp_refresh_diag.h"
 #include "mod_ocsp_refresh_engine.h"
+#include "mod_ocsp_refresh_status.h"
 
 /* The core logs through this sink (levels are APLOG's). */
 static void core_log(void *baton, ocspr_log_level_t level, apr_status_t rv, const char *tag,
@@ -130,6 +131,7 @@ static void ocspr_register_hooks(apr_pool_t *p)
     ap_hook_child_init(ocspr_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_ssl_ocsp_prime_hook(ocspr_prime, NULL, before_md, APR_HOOK_MIDDLE);
     ap_hook_ssl_ocsp_get_resp_hook(ocspr_get_resp, NULL, before_md, APR_HOOK_MIDDLE);
+    ocspr_status_register_hooks(p);
 }
 
 module AP_MODULE_DECLARE_DATA ocsp_refresh_module = {

@@ -10,7 +10,8 @@ OCSPR_CORE_SOURCES = \
 	ocspr_policy.c \
 	ocspr_record.c \
 	ocspr_store.c \
-	ocspr_chain.c
+	ocspr_chain.c \
+	ocspr_status.c
 
 # Glue: the httpd module.
 OCSPR_GLUE_SOURCES = \
@@ -20,4 +21,5 @@ OCSPR_GLUE_SOURCES = \
 	mod_ocsp_refresh_cache.c \
 	mod_ocsp_refresh_refresh.c \
 	mod_ocsp_refresh_maint.c \
-	mod_ocsp_refresh_diag.c
+	mod_ocsp_refresh_diag.c \
+	mod_ocsp_refresh_status.c

@@ -8,6 +8,8 @@ packages=(
     gcc make cmake pkg-config apache2 apache2-dev libapr1-dev libaprutil1-dev libssl-dev check
     # tests and demo: real responder, real clients, the responder front
     openssl curl python3 procps iproute2
+    # the status page tests: a real browser and a strict Prometheus parser
+    chromium python3-prometheus-client
 )
 
 missing=()

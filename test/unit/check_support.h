@@ -17,6 +17,7 @@ Suite *ocspr_suite_policy(void);
 Suite *ocspr_suite_record(void);
 Suite *ocspr_suite_store(void);
 Suite *ocspr_suite_chain(void);
+Suite *ocspr_suite_status(void);
 
 /* A pool per test: tc_add_pool_fixture adds a checked fixture that creates
  * ocspr_test_pool before each test and destroys it after. */

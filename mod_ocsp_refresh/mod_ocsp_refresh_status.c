@@ -1,0 +1,421 @@
+/* The status page: build one snapshot of every certificate from the engine
+ * and the shared state, and hand it to the core's renderers. Also the
+ * "refresh now" action, which is refused unless OCSPRefreshStatusActions is
+ * On, the request is a POST from the same origin, and it carries this
+ * generation's form token. */
+#include <apr_strings.h>
+
+#include "mod_ocsp_refresh.h"
+#include "http_core.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "apr_optional_hooks.h"
+#include "mod_status.h"
+
+#include "mod_ocsp_refresh_engine.h"
+#include "mod_ocsp_refresh_status.h"
+#include "ocspr_status.h"
+
+#define ACTION_TOKEN_BYTES 16
+/* A form has three short fields; anything bigger is not ours. */
+#define ACTION_FORM_MAX 4096
+
+/* Minted by the parent in post_config, so every child of a generation
+ * accepts the forms every other child rendered; a restart invalidates old
+ * pages' forms. */
+static const char *action_token;
+
+static apr_status_t forget_token(void *data)
+{
+    action_token = NULL;
+    return APR_SUCCESS;
+}
+
+static int status_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                              server_rec *s)
+{
+    unsigned char raw[ACTION_TOKEN_BYTES];
+    apr_status_t rv = apr_generate_random_bytes(raw, sizeof(raw));
+
+    if (rv != APR_SUCCESS) {
+        /* Without a token no action can be accepted; the page still works. */
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, OCSPR_T_STATUS_REFUSED ": no random bytes "
+                     "for the status page's form token; refresh actions are disabled");
+        action_token = NULL;
+        return OK;
+    }
+    action_token = ocspr_hex(pconf, raw, sizeof(raw));
+    apr_pool_cleanup_register(pconf, NULL, forget_token, apr_pool_cleanup_null);
+    return OK;
+}
+
+/* --- the snapshot ------------------------------------------------------------ */
+
+static const char *source_name(int source)
+{
+    switch (source) {
+    case OCSPR_SOURCE_STORE:
+        return "store";
+    case OCSPR_SOURCE_NETWORK:
+        return "network";
+    default:
+        return NULL;
+    }
+}
+
+static void row_from_state(ocspr_status_row_t *row, const ocspr_cert_state_t *st)
+{
+    row->cert_status = st->cert_status;
+    row->this_update = st->this_update;
+    row->next_update = st->next_update;
+    row->produced_at = st->produced_at;
+    row->revoked_at = st->revoked_at;
+    row->revocation_reason = st->revocation_reason;
+    row->fetched = st->fetched;
+    row->response_len = st->response_len;
+    row->source = source_name(st->source);
+    row->next_attempt = st->next_attempt;
+    row->refresh_requested = st->refresh_requested;
+    row->last_attempt = st->last_attempt;
+    row->last_outcome = st->last_outcome;
+    row->last_reason = st->last_reason;
+    row->consecutive_failures = st->consecutive_failures;
+    row->last_latency = st->last_latency;
+    memcpy(row->attempts, st->outcomes, sizeof(row->attempts));
+}
+
+/* Every certificate of the current generation, with the shared state of
+ * one moment. When nothing is stapled (every certificate not applicable)
+ * there is no shared state: the rows carry only the certificates. */
+static ocspr_status_page_t *build_page(request_rec *r, ocspr_engine_t *e)
+{
+    ocspr_status_page_t *page = apr_pcalloc(r->pool, sizeof(*page));
+    ocspr_cert_state_t *states = NULL;
+    ocspr_shared_t header;
+    int i, nstates = 0;
+
+    page->now = apr_time_now();
+    page->server = ap_get_server_name(r);
+    page->rows = apr_array_make(r->pool, e ? e->entries->nelts : 0, sizeof(ocspr_status_row_t));
+    if (!e) {
+        return page;
+    }
+    if (e->started && e->shared) {
+        nstates = e->shared->nentries;
+        states = apr_pcalloc(r->pool, sizeof(*states) * (apr_size_t)(nstates > 0 ? nstates : 1));
+        ocspr_state_snapshot(e, states, &header);
+        page->active = 1;
+        page->leader_pid = (long)header.leader_pid;
+        page->leader_since = header.leader_since;
+        page->last_tick = header.last_tick;
+    }
+    for (i = 0; i < e->entries->nelts; i++) {
+        const ocspr_entry_t *entry = APR_ARRAY_IDX(e->entries, i, ocspr_entry_t *);
+        ocspr_status_row_t *row = apr_array_push(page->rows);
+
+        memset(row, 0, sizeof(*row));
+        row->id = entry->id_hex;
+        row->vhosts = entry->vhosts;
+        row->subject = ocspr_cert_subject(entry->cert, r->pool);
+        row->serial = ocspr_cert_serial(entry->cert, r->pool);
+        row->issuer = ocspr_cert_issuer_name(entry->cert, r->pool);
+        row->key_type = ocspr_cert_key_type(entry->cert, r->pool);
+        row->cert_not_after = ocspr_cert_not_after(entry->cert);
+        row->must_staple = entry->must_staple;
+        row->responder_url = entry->url;
+        row->not_applicable = entry->not_applicable;
+        row->revocation_reason = -1;
+        if (states && entry->url && entry->slot >= 0 && entry->slot < nstates) {
+            row_from_state(row, &states[entry->slot]);
+        }
+    }
+    return page;
+}
+
+static void write_to_request(void *baton, const char *data, apr_size_t len)
+{
+    request_rec *r = baton;
+
+    while (len > 0) {
+        int chunk = len > (1 << 20) ? (1 << 20) : (int)len;
+
+        if (ap_rwrite(data, chunk, r) < 0) {
+            return;                     /* the client left */
+        }
+        data += chunk;
+        len -= (apr_size_t)chunk;
+    }
+}
+
+/* --- the action ---------------------------------------------------------------- */
+
+/* A refusal the admin can read in the browser. */
+static int refuse(request_rec *r, int status, const char *why)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, OCSPR_T_STATUS_REFUSED ": status page action "
+                  "from %s refused (%d): %s", r->useragent_ip, status, why);
+    if (status == HTTP_METHOD_NOT_ALLOWED) {
+        apr_table_setn(r->headers_out, "Allow", "GET, HEAD, POST");
+    }
+    r->status = status;
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+    ap_set_content_type(r, "text/plain; charset=utf-8");
+    ap_rvputs(r, why, "\n", NULL);
+    return OK;
+}
+
+/* The request's own origin, from the Host header it was sent to. */
+static const char *own_origin(request_rec *r)
+{
+    const char *host = apr_table_get(r->headers_in, "Host");
+
+    return host ? apr_pstrcat(r->pool, ap_http_scheme(r), "://", host, NULL) : NULL;
+}
+
+/* Browsers send Origin (and Sec-Fetch-Site) with every POST; a request
+ * without them is a non-browser client, which a foreign site cannot make
+ * act for the admin. */
+static const char *cross_site(request_rec *r)
+{
+    const char *origin = apr_table_get(r->headers_in, "Origin");
+    const char *site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
+    const char *own;
+
+    if (site && strcasecmp(site, "same-origin") && strcasecmp(site, "none")) {
+        return apr_psprintf(r->pool, "the request comes from another site "
+                            "(Sec-Fetch-Site: %s)", site);
+    }
+    if (!origin) {
+        return NULL;
+    }
+    own = own_origin(r);
+    if (!own || strcasecmp(origin, own)) {
+        return apr_psprintf(r->pool, "the request's Origin %s is not this page's origin %s",
+                            origin, own ? own : "(no Host header)");
+    }
+    return NULL;
+}
+
+static int tokens_equal(const char *given, const char *expected)
+{
+    apr_size_t n = strlen(expected), i;
+    unsigned char diff = 0;
+
+    if (strlen(given) != n) {
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        diff |= (unsigned char)(given[i] ^ expected[i]);
+    }
+    return diff == 0;
+}
+
+static const char *form_value(request_rec *r, apr_array_header_t *pairs, const char *name)
+{
+    int i;
+
+    for (i = 0; i < pairs->nelts; i++) {
+        ap_form_pair_t *pair = &APR_ARRAY_IDX(pairs, i, ap_form_pair_t);
+        char *value;
+        apr_size_t len;
+
+        if (!strcmp(pair->name, name)) {
+            if (apr_brigade_pflatten(pair->value, &value, &len, r->pool) != APR_SUCCESS) {
+                return NULL;
+            }
+            return apr_pstrmemdup(r->pool, value, len);
+        }
+    }
+    return NULL;
+}
+
+static const ocspr_entry_t *entry_by_hex(ocspr_engine_t *e, const char *id)
+{
+    int i;
+
+    for (i = 0; e && id && i < e->entries->nelts; i++) {
+        const ocspr_entry_t *entry = APR_ARRAY_IDX(e->entries, i, ocspr_entry_t *);
+
+        if (!strcasecmp(entry->id_hex, id)) {
+            return entry;
+        }
+    }
+    return NULL;
+}
+
+static int handle_action(request_rec *r, ocspr_engine_t *e)
+{
+    apr_array_header_t *pairs = NULL;
+    const char *why, *action, *token, *location;
+    const ocspr_entry_t *entry;
+    int rc;
+
+    if (!ocspr_conf_status_actions(r->server)) {
+        return refuse(r, HTTP_FORBIDDEN, "Actions on the OCSP status page are disabled "
+                      "(OCSPRefreshStatusActions Off).");
+    }
+    if ((why = cross_site(r)) != NULL) {
+        return refuse(r, HTTP_FORBIDDEN, apr_pstrcat(r->pool, "Refused: ", why, ".", NULL));
+    }
+    rc = ap_parse_form_data(r, NULL, &pairs, 8, ACTION_FORM_MAX);
+    if (rc != OK || !pairs) {
+        return refuse(r, HTTP_BAD_REQUEST, "The request carries no readable form "
+                      "(application/x-www-form-urlencoded, at most 4 KiB).");
+    }
+    action = form_value(r, pairs, "action");
+    token = form_value(r, pairs, "token");
+    if (!action || strcmp(action, "refresh")) {
+        return refuse(r, HTTP_BAD_REQUEST, "Unknown action (only action=refresh exists).");
+    }
+    if (!action_token || !token || !tokens_equal(token, action_token)) {
+        return refuse(r, HTTP_FORBIDDEN, "The form is stale or forged (its token does not "
+                      "match this server generation's): reload the status page and retry.");
+    }
+    entry = entry_by_hex(e, form_value(r, pairs, "id"));
+    if (!entry) {
+        return refuse(r, HTTP_NOT_FOUND, "No certificate with that id in this configuration: "
+                      "reload the status page.");
+    }
+    if (!entry->url || !e->started) {
+        return refuse(r, HTTP_CONFLICT, "That certificate is not stapled by mod_ocsp_refresh, "
+                      "so there is nothing to refresh.");
+    }
+    ocspr_engine_request_refresh(e, entry);
+    ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, OCSPR_T_STATUS_REFRESH ": %s asked the status "
+                  "page to refresh the OCSP response of %s (vhosts %s) now", r->useragent_ip,
+                  ocspr_cert_subject(entry->cert, r->pool),
+                  apr_array_pstrcat(r->pool, entry->vhosts, ','));
+    /* Post/redirect/get: a reload does not post again. */
+    location = apr_pstrcat(r->pool, r->uri, "?requested=", entry->id_hex, NULL);
+    apr_table_setn(r->headers_out, "Location", ap_construct_url(r->pool, location, r));
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    return HTTP_SEE_OTHER;
+}
+
+/* --- the page ------------------------------------------------------------------- */
+
+typedef enum { FORMAT_HTML, FORMAT_JSON, FORMAT_PROMETHEUS } format_t;
+
+/* The first of the query's "json" / "prometheus" words decides; a value
+ * after "requested=" names a certificate whose refresh was just asked. */
+static format_t parse_args(request_rec *r, const char **requested, int *has_action)
+{
+    char *args = r->args ? apr_pstrdup(r->pool, r->args) : NULL, *last, *word;
+    format_t format = FORMAT_HTML;
+
+    *requested = NULL;
+    *has_action = 0;
+    for (word = args ? apr_strtok(args, "&;", &last) : NULL; word;
+         word = apr_strtok(NULL, "&;", &last)) {
+        if (!strcmp(word, "json") || !strncmp(word, "json=", 5)) {
+            format = FORMAT_JSON;
+        }
+        else if (!strcmp(word, "prometheus") || !strncmp(word, "prometheus=", 11)) {
+            format = FORMAT_PROMETHEUS;
+        }
+        else if (!strncmp(word, "requested=", 10)) {
+            *requested = word + 10;
+        }
+        else if (!strncmp(word, "action=", 7) || !strncmp(word, "token=", 6)) {
+            *has_action = 1;
+        }
+    }
+    return format;
+}
+
+static int status_handler(request_rec *r)
+{
+    ocspr_engine_t *e = ocspr_engine;
+    ocspr_status_page_t *page;
+    const ocspr_entry_t *requested_entry;
+    const char *requested;
+    int has_action;
+    format_t format;
+
+    if (!r->handler || strcmp(r->handler, OCSPR_STATUS_HANDLER)) {
+        return DECLINED;
+    }
+    r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_POST);
+    if (r->method_number == M_POST) {
+        return handle_action(r, e);
+    }
+    if (r->method_number != M_GET) {
+        return refuse(r, HTTP_METHOD_NOT_ALLOWED, "The OCSP status page answers GET (and POST "
+                      "for its actions).");
+    }
+    format = parse_args(r, &requested, &has_action);
+    if (has_action) {
+        /* A link or an <img> could trigger a GET: actions are POST only. */
+        return refuse(r, HTTP_METHOD_NOT_ALLOWED, "Actions need a POST from the status page's "
+                      "form; a GET never changes anything.");
+    }
+    page = build_page(r, e);
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+    switch (format) {
+    case FORMAT_JSON:
+        ap_set_content_type(r, "application/json");
+        break;
+    case FORMAT_PROMETHEUS:
+        ap_set_content_type(r, "text/plain; version=0.0.4; charset=utf-8");
+        break;
+    default:
+        ap_set_content_type(r, "text/html; charset=utf-8");
+        apr_table_setn(r->headers_out, "Content-Security-Policy", ocspr_status_html_csp(r->pool));
+        apr_table_setn(r->headers_out, "Referrer-Policy", "no-referrer");
+        apr_table_setn(r->headers_out, "X-Frame-Options", "DENY");
+        if (ocspr_conf_status_actions(r->server) && action_token && e && e->started) {
+            page->action_token = action_token;
+        }
+        if ((requested_entry = entry_by_hex(e, requested)) != NULL) {
+            page->notice = apr_pstrcat(r->pool, "Refresh of ",
+                                       ocspr_cert_subject(requested_entry->cert, r->pool),
+                                       " requested: the refreshing child fetches it within a "
+                                       "few seconds. Reload this page to see the outcome.", NULL);
+        }
+        break;
+    }
+    if (r->header_only) {
+        return OK;
+    }
+    switch (format) {
+    case FORMAT_JSON:
+        ocspr_status_render_json(page, write_to_request, r, r->pool);
+        break;
+    case FORMAT_PROMETHEUS:
+        ocspr_status_render_prometheus(page, write_to_request, r, r->pool);
+        break;
+    default:
+        ocspr_status_render_html(page, write_to_request, r, r->pool);
+        break;
+    }
+    return OK;
+}
+
+/* --- mod_status ---------------------------------------------------------------- */
+
+static int status_hook(request_rec *r, int flags)
+{
+    ocspr_engine_t *e = ocspr_engine;
+    ocspr_status_page_t *page;
+
+    if (!e) {
+        return OK;
+    }
+    page = build_page(r, e);
+    if (flags & AP_STATUS_SHORT) {
+        ocspr_status_render_auto(page, write_to_request, r, r->pool);
+    }
+    else {
+        ocspr_status_render_html_section(page, write_to_request, r, r->pool);
+    }
+    return OK;
+}
+
+void ocspr_status_register_hooks(apr_pool_t *p)
+{
+    ap_hook_post_config(status_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(status_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    APR_OPTIONAL_HOOK(ap, status_hook, status_hook, NULL, NULL, APR_HOOK_MIDDLE);
+}
