@@ -691,13 +691,18 @@ ocspr_handshake_ms()
 }
 
 # ocspr_check_error_log [ALLOWED_REGEX]: fail listing every warn, error,
-# crit, alert or emerg line of the current httpd's error log (and every line
-# httpd printed at startup) that does not match the extended ALLOWED_REGEX.
+# crit, alert or emerg line of the current httpd's error log, every child
+# crash and sanitizer report in it, and every line httpd printed at startup,
+# that does not match the extended ALLOWED_REGEX.
 ocspr_check_error_log()
 {
     local allowed=${1:-} log=${OCSPR_HTTPD_ERRORLOG:-$T/error.log} bad
     bad=$( {
         grep -E '\[[a-z_0-9]*:(warn|error|crit|alert|emerg)\]' "$log" 2>/dev/null || true
+        # A child that died on a signal (a crash, a sanitizer abort) is logged
+        # only at notice level, and sanitizer reports carry no level at all.
+        grep -E 'exit signal (Segmentation|Aborted|Bus|Illegal|Floating)|AddressSanitizer|runtime error:' \
+            "$log" 2>/dev/null || true
         if [ -n "$OCSPR_HTTPD_CONF" ]; then
             grep -v '^[[:space:]]*$' "$OCSPR_HTTPD_CONF.stderr" 2>/dev/null || true
         fi
