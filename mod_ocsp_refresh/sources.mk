@@ -11,7 +11,10 @@ OCSPR_CORE_SOURCES = \
 	ocspr_record.c \
 	ocspr_store.c \
 	ocspr_chain.c \
-	ocspr_status.c
+	ocspr_status.c \
+	ocspr_status_html.c \
+	ocspr_status_json.c \
+	ocspr_status_metrics.c
 
 # Glue: the httpd module.
 OCSPR_GLUE_SOURCES = \
