@@ -134,6 +134,11 @@ void ocspr_engine_request_refresh(ocspr_engine_t *e, const ocspr_entry_t *entry)
 /* A pool on its own allocator, for threads: nothing shared with other
  * threads' pools, and its memory goes back when it is destroyed. */
 apr_status_t ocspr_private_pool_create(apr_pool_t **pp);
+/* apr_thread_create with every signal blocked in the new thread: httpd's
+ * signal handlers (prefork exits from inside one) must run on its own
+ * threads, never on ours. */
+apr_status_t ocspr_thread_create(apr_thread_t **pthread, apr_thread_start_t func, void *data,
+                                 apr_pool_t *p);
 void ocspr_engine_load_store(ocspr_engine_t *e, apr_pool_t *ptemp);
 void ocspr_engine_prefetch(ocspr_engine_t *e, apr_pool_t *ptemp);
 /* Refresh every due entry; returns the earliest next attempt. */

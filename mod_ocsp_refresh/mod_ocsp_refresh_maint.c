@@ -150,7 +150,7 @@ void ocspr_maint_start(ocspr_engine_t *e, apr_pool_t *pchild, server_rec *s)
         rv = apr_thread_cond_create(&m->cond, pchild);
     }
     if (rv == APR_SUCCESS) {
-        rv = apr_thread_create(&m->thread, NULL, maint_main, m, pchild);
+        rv = ocspr_thread_create(&m->thread, maint_main, m, pchild);
     }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, OCSPR_T_THREAD ": cannot start the OCSP "
@@ -158,5 +158,7 @@ void ocspr_maint_start(ocspr_engine_t *e, apr_pool_t *pchild, server_rec *s)
                      "by the other children", getpid());
         return;
     }
-    apr_pool_cleanup_register(pchild, m, maint_stop, apr_pool_cleanup_null);
+    /* A pre-cleanup: the thread must be joined before pchild's subpools,
+     * its own pool among them, are destroyed. */
+    apr_pool_pre_cleanup_register(pchild, m, maint_stop);
 }

@@ -1,5 +1,7 @@
 /* Obtaining responses: from the store at startup, from responders at
  * startup (prefetch) and in the leader's maintenance passes. */
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 #include <apr_atomic.h>
 #include <apr_strings.h>
@@ -141,8 +143,12 @@ static void apply_response(ocspr_engine_t *e, const ocspr_entry_t *entry,
     }
 }
 
+/* A failed attempt. One that `cut_short` (the startup deadline ended it,
+ * not the responder) says nothing about the responder: it is not counted as
+ * a failure and the leader tries again at once. */
 static void apply_failure(ocspr_engine_t *e, const ocspr_entry_t *entry,
-                          const ocspr_fetch_result_t *res, apr_time_t now, apr_pool_t *p)
+                          const ocspr_fetch_result_t *res, int cut_short, apr_time_t now,
+                          apr_pool_t *p)
 {
     ocspr_cert_state_t *st = ocspr_state(e, entry);
     apr_time_t next_attempt, valid_until = 0;
@@ -153,10 +159,15 @@ static void apply_failure(ocspr_engine_t *e, const ocspr_entry_t *entry,
     st->last_outcome = res->outcome;
     apr_cpystrn(st->last_reason, res->reason, sizeof(st->last_reason));
     st->last_latency = res->latency;
-    st->consecutive_failures++;
     st->outcomes[res->outcome]++;
     st->refresh_requested = 0;
-    schedule(e, st, now);
+    if (cut_short) {
+        st->next_attempt = now;
+    }
+    else {
+        st->consecutive_failures++;
+        schedule(e, st, now);
+    }
     next_attempt = st->next_attempt;
     failures = st->consecutive_failures;
     if (st->cert_status != OCSPR_CERT_STATUS_NONE && st->next_update > now) {
@@ -164,6 +175,12 @@ static void apply_failure(ocspr_engine_t *e, const ocspr_entry_t *entry,
     }
     ocspr_state_unlock(e);
 
+    if (cut_short) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, e->s, "OCSP fetch for %s from %s not finished "
+                     "when OCSPRefreshStartupTimeout ended it; the maintenance thread "
+                     "continues it", ocspr_cert_subject(entry->cert, p), entry->url);
+        return;
+    }
     /* Browsers refuse a Must-Staple site without a staple: that is an error
      * as soon as the staple is at risk, not a warning. */
     ap_log_error(APLOG_MARK, entry->must_staple ? APLOG_ERR : APLOG_WARNING, 0, e->s,
@@ -186,8 +203,10 @@ static void refresh_entry(ocspr_engine_t *e, const ocspr_entry_t *entry, apr_tim
     ocspr_validate_opts_t vopts = { 0, -1, 0 };
     ocspr_fetch_result_t res;
     apr_time_t now = apr_time_now();
+    int shortened = 0;
 
     if (deadline && deadline - now < opts.total_timeout) {
+        shortened = 1;
         opts.total_timeout = deadline > now ? deadline - now : 1;
         if (opts.connect_timeout > opts.total_timeout) {
             opts.connect_timeout = opts.total_timeout;
@@ -198,7 +217,8 @@ static void refresh_entry(ocspr_engine_t *e, const ocspr_entry_t *entry, apr_tim
         apply_response(e, entry, &res, OCSPR_SOURCE_NETWORK, apr_time_now(), p);
     }
     else {
-        apply_failure(e, entry, &res, apr_time_now(), p);
+        apply_failure(e, entry, &res, shortened && res.outcome == OCSPR_OUTCOME_TIMEOUT,
+                      apr_time_now(), p);
     }
 }
 
@@ -331,6 +351,19 @@ apr_status_t ocspr_private_pool_create(apr_pool_t **pp)
     return APR_SUCCESS;
 }
 
+apr_status_t ocspr_thread_create(apr_thread_t **pthread, apr_thread_start_t func, void *data,
+                                 apr_pool_t *p)
+{
+    sigset_t all, old;
+    apr_status_t rv;
+
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    rv = apr_thread_create(pthread, NULL, func, data, p);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rv;
+}
+
 /* --- startup prefetch ---------------------------------------------------- */
 
 typedef struct {
@@ -406,7 +439,7 @@ void ocspr_engine_prefetch(ocspr_engine_t *e, apr_pool_t *ptemp)
 
     nthreads = pf.todo->nelts < PREFETCH_MAX_THREADS ? pf.todo->nelts : PREFETCH_MAX_THREADS;
     for (i = 0; i < nthreads; i++) {
-        rv = apr_thread_create(&threads[i], NULL, prefetch_worker, &pf, ptemp);
+        rv = ocspr_thread_create(&threads[i], prefetch_worker, &pf, ptemp);
         if (rv != APR_SUCCESS) {
             nthreads = i;
             break;
@@ -467,6 +500,10 @@ static pass_action_t pass_action(ocspr_engine_t *e, const ocspr_entry_t *entry, 
         /* Never staple past nextUpdate: the record's cache expiry already
          * makes it unservable; forget it so every page says so. */
         st->cert_status = OCSPR_CERT_STATUS_NONE;
+        /* The retries near nextUpdate come quickly (a quarter of the time
+         * left) and would leave a long backoff behind: start it over, so a
+         * responder that returns soon after is found within minutes. */
+        st->consecutive_failures = 0;
         action = PASS_EXPIRED;
     }
     else if (st->refresh_requested || st->next_attempt <= now) {
