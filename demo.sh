@@ -94,6 +94,12 @@ OCSPRefreshStore "$dir/store"
     SSLCertificateFile "$dir/pki/good.chain.pem"
     SSLCertificateKeyFile "$dir/pki/good.key"
     OCSPRefresh On
+
+    # The status page: HTML, ?json and ?prometheus, for local clients only.
+    <Location "/ocsp-status">
+        SetHandler ocsp-refresh-status
+        Require local
+    </Location>
 </VirtualHost>
 CONF
 if ! "$httpd" -f "$dir/httpd.conf" -k start </dev/null >"$dir/start.out" 2>&1; then
@@ -112,6 +118,9 @@ if curl -sS --cert-status --cacert "$dir/pki/root.pem" \
         --resolve "localhost:$port:127.0.0.1" "https://localhost:$port/index.html"; then
     echo "curl verified the stapled OCSP response"
 fi
+echo "== 7. the status page: https://localhost:$port/ocsp-status (?json, ?prometheus)"
+curl -sS --cacert "$dir/pki/root.pem" --resolve "localhost:$port:127.0.0.1" \
+    "https://localhost:$port/ocsp-status?json" | python3 -m json.tool | head -40
 echo "== the module's log ($dir/error.log)"
 grep ocsp_refresh "$dir/error.log" || true
 cat <<EOF2
