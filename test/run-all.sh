@@ -11,4 +11,5 @@ cmake -S "$top" -B "$build" -DOCSPR_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build "$build" -j"$(nproc)"
 make -C "$top/apxs-build" WERROR=1
 cd "$build"
-ctest --output-on-failure --timeout 900
+# Two at a time: most integration tests wait on timers, not the CPU.
+ctest --output-on-failure --timeout 900 -j2
