@@ -120,12 +120,19 @@ if curl -sS --cert-status --cacert "$dir/pki/root.pem" \
 fi
 echo "== 7. the status page: https://localhost:$port/ocsp-status (?json, ?prometheus)"
 curl -sS --cacert "$dir/pki/root.pem" --resolve "localhost:$port:127.0.0.1" \
-    "https://localhost:$port/ocsp-status?json" | python3 -m json.tool | head -40
+    "https://localhost:$port/ocsp-status?json" | python3 -c '
+import json, sys
+page = json.load(sys.stdin)
+keys = ("subject", "vhosts", "state", "status", "this_update", "next_update", "next_refresh",
+        "source", "last_outcome")
+print(json.dumps({"summary": page["summary"],
+                  "certificates": [{k: c[k] for k in keys} for c in page["certificates"]]},
+                 indent=2))'
 echo "== the module's log ($dir/error.log)"
 grep ocsp_refresh "$dir/error.log" || true
 cat <<EOF2
 
 Running: Apache pid $(cat "$dir/httpd.pid"), OCSP responder pid $(cat "$dir/front.pid").
 Responses stored in $dir/store (openssl ocsp -respin FILE -resp_text -noverify shows one).
-Stop both with: $0 stop
+Stop both with: ${OCSPR_DEMO_DIR:+OCSPR_DEMO_DIR=$dir }$0 stop
 EOF2
