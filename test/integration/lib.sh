@@ -34,6 +34,7 @@
 #   ocspr_stop_front
 #   ocspr_httpd_base_conf [OPTS]      print the base httpd config
 #   ocspr_vhost PORT CERT KEY [LINE...]  print an SSL vhost
+#   ocspr_status_location             print the /ocsp-status mount
 #   ocspr_write_httpd_conf FILE [OPTS] [-- PIECE...]
 #   ocspr_start_httpd CONF / ocspr_httpd_graceful / ocspr_httpd_restart
 #   ocspr_stop_httpd [CONF]
@@ -381,6 +382,21 @@ DocumentRoot "$dir/htdocs"
     Require all granted
 </Location>
 SSLSessionCache "shmcb:$dir/run/ssl_scache(512000)"
+EOF
+}
+
+# ocspr_status_location: print the status page mount, /ocsp-status for
+# local clients (loads mod_authz_host for `Require local`).
+ocspr_status_location()
+{
+    cat <<EOF
+<IfModule !authz_host_module>
+    LoadModule authz_host_module $OCSPR_HTTPD_MODDIR/mod_authz_host.so
+</IfModule>
+<Location /ocsp-status>
+    SetHandler ocsp-refresh-status
+    Require local
+</Location>
 EOF
 }
 

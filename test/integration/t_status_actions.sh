@@ -25,13 +25,7 @@ write_conf()
     ocspr_write_httpd_conf "$ENGINE_DIR/httpd.conf" --dir "$ENGINE_DIR" --listen "$HTTP_PORT" \
         --listen "$P_GOOD" --listen "$P_NOOCSP" -- \
         "$(engine_globals "OCSPRefreshStatusActions $1")" \
-        "<IfModule !authz_host_module>
-    LoadModule authz_host_module $OCSPR_HTTPD_MODDIR/mod_authz_host.so
-</IfModule>
-<Location /ocsp-status>
-    SetHandler ocsp-refresh-status
-    Require local
-</Location>" \
+        "$(ocspr_status_location)" \
         "$(engine_vhost "$P_GOOD" good)" \
         "$(engine_vhost "$P_NOOCSP" noocsp)"
 }

@@ -71,13 +71,7 @@ ocspr_write_httpd_conf "$ENGINE_DIR/httpd.conf" --dir "$ENGINE_DIR" --listen "$H
     --listen "$P_GOOD" --listen "$P_REVOKED" --listen "$P_NOOCSP" --listen "$P_DOWN" \
     --listen "$P_HOSTILE" -- \
     "$(engine_globals)" \
-    "<IfModule !authz_host_module>
-    LoadModule authz_host_module $OCSPR_HTTPD_MODDIR/mod_authz_host.so
-</IfModule>
-<Location /ocsp-status>
-    SetHandler ocsp-refresh-status
-    Require local
-</Location>" \
+    "$(ocspr_status_location)" \
     "$(engine_vhost "$P_GOOD" good)" \
     "$(engine_vhost "$P_REVOKED" revoked)" \
     "$(engine_vhost "$P_NOOCSP" noocsp)" \
