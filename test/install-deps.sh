@@ -10,6 +10,8 @@ packages=(
     openssl curl python3 procps iproute2
     # the status page tests: a real browser and a strict Prometheus parser
     chromium python3-prometheus-client
+    # the shared-cache (fleet) test
+    memcached
 )
 
 missing=()

@@ -35,6 +35,7 @@
 #   ocspr_httpd_base_conf [OPTS]      print the base httpd config
 #   ocspr_vhost PORT CERT KEY [LINE...]  print an SSL vhost
 #   ocspr_status_location             print the /ocsp-status mount
+#   ocspr_track_pid PID               stop PID when the test exits
 #   ocspr_write_httpd_conf FILE [OPTS] [-- PIECE...]
 #   ocspr_start_httpd CONF / ocspr_httpd_graceful / ocspr_httpd_restart
 #   ocspr_stop_httpd [CONF]
@@ -58,6 +59,7 @@ T=
 OCSPR_T_NAME=
 OCSPR_PORTS_GIVEN=()      # ports handed out by ocspr_free_port in this test
 OCSPR_FRONT_PIDS=()       # every front started, for the EXIT trap
+OCSPR_OTHER_PIDS=()       # other servers a test started (ocspr_track_pid)
 declare -A OCSPR_FRONT_PID_BY_PORT=()
 OCSPR_FRONT_PID=          # the current front (last started or used)
 OCSPR_FRONT_LOG=
@@ -383,6 +385,13 @@ DocumentRoot "$dir/htdocs"
 </Location>
 SSLSessionCache "shmcb:$dir/run/ssl_scache(512000)"
 EOF
+}
+
+# ocspr_track_pid PID: have the EXIT trap stop PID (a server the test
+# started itself, e.g. memcached).
+ocspr_track_pid()
+{
+    OCSPR_OTHER_PIDS+=("$1")
 }
 
 # ocspr_status_location: print the status page mount, /ocsp-status for
@@ -748,7 +757,8 @@ ocspr__on_exit()
     for conf in "${OCSPR_HTTPD_CONFS[@]+"${OCSPR_HTTPD_CONFS[@]}"}"; do
         ocspr__stop_httpd_conf "$conf" || echo "httpd of $conf would not stop" >&2
     done
-    for pid in "${OCSPR_FRONT_PIDS[@]+"${OCSPR_FRONT_PIDS[@]}"}"; do
+    for pid in "${OCSPR_FRONT_PIDS[@]+"${OCSPR_FRONT_PIDS[@]}"}" \
+               "${OCSPR_OTHER_PIDS[@]+"${OCSPR_OTHER_PIDS[@]}"}"; do
         ocspr__stop_pid "$pid" 5
     done
     if [ "$rc" != 0 ] && [ -n "$T" ]; then
