@@ -18,6 +18,10 @@
 #define OCSPR_EFETCH          (OCSPR_ERR_BASE + 3)  /* fetch failed, see the outcome */
 #define OCSPR_ETOOSMALL       (OCSPR_ERR_BASE + 4)  /* output buffer too small */
 
+/* The largest response we accept from a responder or the store: real ones
+ * are a few KiB, so anything near this is an error or an attack. */
+#define OCSPR_RESPONSE_MAX_SIZE ((apr_size_t)64 * 1024)
+
 /* How a fetch-and-validate attempt ended. The names (ocspr_outcome_name) are
  * stable: they appear in logs, JSON and Prometheus labels. */
 typedef enum {

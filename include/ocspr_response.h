@@ -36,7 +36,7 @@ const char *ocspr_reject_name(ocspr_reject_t reject);            /* "signature",
 const char *ocspr_cert_status_name(ocspr_cert_status_t status);  /* "good", "revoked", ... */
 
 typedef struct {
-    apr_size_t max_size;            /* 0: default 64 KiB */
+    apr_size_t max_size;            /* 0: OCSPR_RESPONSE_MAX_SIZE */
     apr_interval_time_t clock_skew; /* tolerated for thisUpdate in the future; default 5 min if negative */
     apr_time_t now;                 /* 0: apr_time_now() */
 } ocspr_validate_opts_t;

@@ -41,7 +41,7 @@ static void log_not_applicable(ocspr_engine_t *e, apr_pool_t *ptemp)
         if (entry->not_applicable) {
             ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, e->s, OCSPR_T_NOT_APPLICABLE ": not "
                          "stapling %s (vhosts %s): %s", ocspr_cert_subject(entry->cert, ptemp),
-                         apr_array_pstrcat(ptemp, entry->vhosts, ','), entry->not_applicable);
+                         ocspr_entry_vhosts(ptemp, entry), entry->not_applicable);
         }
     }
 }

@@ -107,6 +107,8 @@ int ocspr_engine_prime(server_rec *s, apr_pool_t *p, const char *id, apr_size_t 
                        const char *pem);
 ocspr_entry_t *ocspr_engine_entry(ocspr_engine_t *e, const char *id, apr_size_t id_len);
 const char *ocspr_vhost_name(apr_pool_t *p, const server_rec *s);
+/* "name:port,name:port" of every vhost using the certificate of the entry. */
+const char *ocspr_entry_vhosts(apr_pool_t *p, const ocspr_entry_t *entry);
 
 /* shared cache and state (mod_ocsp_refresh_cache.c) */
 void ocspr_engine_register_mutexes(apr_pool_t *pconf);

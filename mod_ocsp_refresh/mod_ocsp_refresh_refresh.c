@@ -15,11 +15,6 @@
 
 #define PREFETCH_MAX_THREADS 8
 
-static const char *vhost_list(apr_pool_t *p, const ocspr_entry_t *entry)
-{
-    return apr_array_pstrcat(p, entry->vhosts, ',');
-}
-
 /* The policy's view of the held response: only one still servable counts. */
 static void policy_state(ocspr_policy_state_t *pst, const ocspr_cert_state_t *st, apr_time_t now)
 {
@@ -52,7 +47,7 @@ static void log_obtained(ocspr_engine_t *e, const ocspr_entry_t *entry,
             ap_log_error(APLOG_MARK, APLOG_ALERT, 0, e->s, OCSPR_T_REVOKED ": certificate %s "
                          "(serial %s, vhosts %s) is REVOKED since %s, reason %s: clients that "
                          "check the staple will refuse it; replace the certificate",
-                         subject, ocspr_cert_serial(entry->cert, p), vhost_list(p, entry),
+                         subject, ocspr_cert_serial(entry->cert, p), ocspr_entry_vhosts(p, entry),
                          ocspr_time_rfc3339(p, info->revoked_at),
                          ocspr_revocation_reason_name(info->revocation_reason));
         }
@@ -60,7 +55,7 @@ static void log_obtained(ocspr_engine_t *e, const ocspr_entry_t *entry,
     }
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, e->s, OCSPR_T_FETCHED ": %s OCSP response for %s "
                  "(vhosts %s) from %s, valid until %s, next refresh %s",
-                 ocspr_cert_status_name(info->cert_status), subject, vhost_list(p, entry),
+                 ocspr_cert_status_name(info->cert_status), subject, ocspr_entry_vhosts(p, entry),
                  source == OCSPR_SOURCE_STORE ? "the store" : entry->url,
                  ocspr_time_rfc3339(p, info->next_update), ocspr_time_rfc3339(p, next_attempt));
 }
@@ -187,7 +182,7 @@ static void apply_failure(ocspr_engine_t *e, const ocspr_entry_t *entry,
                  OCSPR_T_FETCH_FAILED ": OCSP fetch for %s%s (vhosts %s) from %s failed "
                  "(%s, attempt %d): %s; %s; next attempt %s",
                  ocspr_cert_subject(entry->cert, p), entry->must_staple ? " [Must-Staple]" : "",
-                 vhost_list(p, entry), entry->url, ocspr_outcome_name(res->outcome), failures,
+                 ocspr_entry_vhosts(p, entry), entry->url, ocspr_outcome_name(res->outcome), failures,
                  res->reason,
                  valid_until ? apr_psprintf(p, "still stapling the response valid until %s",
                                             ocspr_time_rfc3339(p, valid_until))
@@ -200,7 +195,6 @@ static void refresh_entry(ocspr_engine_t *e, const ocspr_entry_t *entry, apr_tim
                           apr_pool_t *p)
 {
     ocspr_http_opts_t opts = e->http_opts;
-    ocspr_validate_opts_t vopts = { 0, -1, 0 };
     ocspr_fetch_result_t res;
     apr_time_t now = apr_time_now();
     int shortened = 0;
@@ -213,7 +207,7 @@ static void refresh_entry(ocspr_engine_t *e, const ocspr_entry_t *entry, apr_tim
         }
     }
     if (ocspr_fetch_response(&res, p, entry->cert, entry->issuer, entry->url,
-                             &ocspr_http_default_transport, &opts, &vopts) == APR_SUCCESS) {
+                             &ocspr_http_default_transport, &opts, NULL) == APR_SUCCESS) {
         apply_response(e, entry, &res, OCSPR_SOURCE_NETWORK, apr_time_now(), p);
     }
     else {
@@ -279,7 +273,6 @@ static apr_status_t store_entry(void *baton, const unsigned char id[OCSPR_CERT_I
 {
     store_scan_t *scan = baton;
     ocspr_entry_t *entry = ocspr_engine_entry(scan->e, (const char *)id, OCSPR_CERT_ID_LEN);
-    ocspr_validate_opts_t vopts = { 0, -1, 0 };
     ocspr_fetch_result_t res;
 
     if (!entry || !entry->url) {
@@ -290,7 +283,7 @@ static apr_status_t store_entry(void *baton, const unsigned char id[OCSPR_CERT_I
     }
     memset(&res, 0, sizeof(res));
     if (ocspr_response_validate(&res.info, scan->p, der, len, entry->cert, entry->issuer,
-                                &vopts) != APR_SUCCESS) {
+                                NULL) != APR_SUCCESS) {
         /* Expiry during downtime is normal; anything else means the file is
          * damaged or not ours. */
         ap_log_error(APLOG_MARK, res.info.reject == OCSPR_REJECT_EXPIRED ? APLOG_INFO
@@ -326,7 +319,7 @@ void ocspr_engine_load_store(ocspr_engine_t *e, apr_pool_t *ptemp)
     if (!e->store_dir) {
         return;
     }
-    rv = ocspr_store_scan(e->store_dir, 64 * 1024, ptemp, store_entry, store_skip, &scan);
+    rv = ocspr_store_scan(e->store_dir, OCSPR_RESPONSE_MAX_SIZE, ptemp, store_entry, store_skip, &scan);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, e->s, OCSPR_T_STORE_UNUSABLE ": cannot "
                      "read store directory %s; keeping responses in memory only", e->store_dir);
@@ -473,15 +466,14 @@ void ocspr_engine_prefetch(ocspr_engine_t *e, apr_pool_t *ptemp)
  * memcached restart). Returns 0 when the store cannot help. */
 static int heal_from_store(ocspr_engine_t *e, const ocspr_entry_t *entry, apr_pool_t *p)
 {
-    ocspr_validate_opts_t vopts = { 0, -1, 0 };
     ocspr_response_info_t info;
     unsigned char *der;
     apr_size_t len;
 
     if (!e->store_dir
-        || ocspr_store_load(&der, &len, e->store_dir, entry->id, 64 * 1024, p) != APR_SUCCESS
+        || ocspr_store_load(&der, &len, e->store_dir, entry->id, OCSPR_RESPONSE_MAX_SIZE, p) != APR_SUCCESS
         || ocspr_response_validate(&info, p, der, len, entry->cert, entry->issuer,
-                                   &vopts) != APR_SUCCESS) {
+                                   NULL) != APR_SUCCESS) {
         return 0;
     }
     return ocspr_cache_put(e, entry, &info, apr_time_now(), der, len, p) == APR_SUCCESS;
@@ -538,7 +530,7 @@ apr_time_t ocspr_engine_refresh_due(ocspr_engine_t *e, apr_pool_t *p)
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, e->s, OCSPR_T_EXPIRED ": the OCSP response "
                          "for %s (vhosts %s) expired before a refresh succeeded; nothing is "
                          "stapled for it until the responder %s answers (last error: %s)",
-                         ocspr_cert_subject(entry->cert, iter), vhost_list(iter, entry),
+                         ocspr_cert_subject(entry->cert, iter), ocspr_entry_vhosts(iter, entry),
                          entry->url, ocspr_state(e, entry)->last_reason);
             refresh_entry(e, entry, 0, iter);
             break;

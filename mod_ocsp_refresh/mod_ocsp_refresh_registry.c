@@ -36,6 +36,11 @@ const char *ocspr_vhost_name(apr_pool_t *p, const server_rec *s)
                         (unsigned)port);
 }
 
+const char *ocspr_entry_vhosts(apr_pool_t *p, const ocspr_entry_t *entry)
+{
+    return apr_array_pstrcat(p, entry->vhosts, ',');
+}
+
 ocspr_entry_t *ocspr_engine_entry(ocspr_engine_t *e, const char *id, apr_size_t id_len)
 {
     if (!e || id_len != OCSPR_CERT_ID_LEN) {

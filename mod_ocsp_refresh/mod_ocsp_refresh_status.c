@@ -285,7 +285,7 @@ static int handle_action(request_rec *r, ocspr_engine_t *e)
     ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, OCSPR_T_STATUS_REFRESH ": %s asked the status "
                   "page to refresh the OCSP response of %s (vhosts %s) now", r->useragent_ip,
                   ocspr_cert_subject(entry->cert, r->pool),
-                  apr_array_pstrcat(r->pool, entry->vhosts, ','));
+                  ocspr_entry_vhosts(r->pool, entry));
     /* Post/redirect/get: a reload does not post again. */
     location = apr_pstrcat(r->pool, r->uri, "?requested=", entry->id_hex, NULL);
     apr_table_setn(r->headers_out, "Location", ap_construct_url(r->pool, location, r));

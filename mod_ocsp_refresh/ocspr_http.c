@@ -74,7 +74,7 @@ void ocspr_http_opts_default(ocspr_http_opts_t *opts)
     memset(opts, 0, sizeof(*opts));
     opts->connect_timeout = apr_time_from_sec(5);
     opts->total_timeout = apr_time_from_sec(10);
-    opts->max_body = 64 * 1024;
+    opts->max_body = OCSPR_RESPONSE_MAX_SIZE;
     opts->max_headers = 16 * 1024;
 }
 

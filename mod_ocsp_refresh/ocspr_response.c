@@ -15,7 +15,6 @@
 
 #include "ocspr_response.h"
 
-#define DEFAULT_MAX_SIZE   ((apr_size_t)64 * 1024)
 #define DEFAULT_CLOCK_SKEW apr_time_from_sec(5 * 60)
 /* A hostile response may carry thousands of SingleResponses: the CERTID
  * reason lists only this many serials. */
@@ -379,7 +378,7 @@ apr_status_t ocspr_response_validate(ocspr_response_info_t *info, apr_pool_t *p,
     }
     info_reset(info);
     opts = opts != NULL ? opts : &default_opts;
-    max_size = opts->max_size ? opts->max_size : DEFAULT_MAX_SIZE;
+    max_size = opts->max_size ? opts->max_size : OCSPR_RESPONSE_MAX_SIZE;
     now = opts->now ? opts->now : apr_time_now();
     skew = opts->clock_skew < 0 ? DEFAULT_CLOCK_SKEW : opts->clock_skew;
     leaf_x = ocspr_cert_x509(cert);
