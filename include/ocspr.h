@@ -42,6 +42,7 @@ typedef enum {
     OCSPR_OUTCOME_RESPONDER,     /* OCSP responseStatus not successful (tryLater, ...) */
     OCSPR_OUTCOME_INVALID,       /* OCSP response failed validation */
     OCSPR_OUTCOME_INTERNAL,      /* local error (memory, OpenSSL) */
+    OCSPR_OUTCOME_CANCELLED,     /* abandoned: the server is stopping (not a responder failure) */
     OCSPR_OUTCOME_COUNT
 } ocspr_outcome_t;
 
@@ -71,6 +72,11 @@ void ocspr_log(ocspr_log_level_t level, apr_status_t rv, const char *tag,
 
 /* "2026-11-21T05:21:25Z": RFC 3339 UTC, whole seconds, allocated from p. */
 const char *ocspr_time_rfc3339(apr_pool_t *p, apr_time_t t);
+
+/* The monotonic clock (CLOCK_MONOTONIC) in APR microseconds: for every
+ * wait, deadline and schedule, which a step of the wall clock must not
+ * stall. Its origin is arbitrary but shared by every process of the host. */
+apr_time_t ocspr_monotonic_now(void);
 
 /* Lowercase hex of `len` bytes, allocated from p. */
 const char *ocspr_hex(apr_pool_t *p, const unsigned char *data, apr_size_t len);

@@ -6,7 +6,7 @@
 
 #include "mod_ocsp_refresh.h"
 #include "mod_ocsp_refresh_diag.h"
-#include "mod_ocsp_refresh_engine.h"
+#include "mod_ocsp_refresh_module.h"
 #include "mod_ocsp_refresh_status.h"
 
 /* The core logs through this sink (levels are APLOG's). */
@@ -20,8 +20,8 @@ static void core_log(void *baton, ocspr_log_level_t level, apr_status_t rv, cons
 static int ocspr_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
     ocspr_log_set(core_log, NULL, OCSPR_LOG_TRACE2);
-    ocspr_engine_register_mutexes(pconf);
-    ocspr_engine_create(pconf);
+    ocspr_module_register_mutexes(pconf);
+    ocspr_module_create(pconf);
     return OK;
 }
 
@@ -31,7 +31,7 @@ static int ocspr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
     return ocspr_diag_run(pconf, ptemp, s, OCSPR_DIAG_CHECK_CONFIG);
 }
 
-static void log_not_applicable(ocspr_engine_t *e, apr_pool_t *ptemp)
+static void log_not_applicable(ocspr_module_t *e, apr_pool_t *ptemp)
 {
     int i;
 
@@ -49,7 +49,7 @@ static void log_not_applicable(ocspr_engine_t *e, apr_pool_t *ptemp)
 static int ocspr_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                              server_rec *s)
 {
-    ocspr_engine_t *e = ocspr_engine;
+    ocspr_module_t *e = ocspr_module;
     int rc;
 
     /* The first, trial pass only checks the configuration. */
@@ -67,12 +67,12 @@ static int ocspr_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
     if (!e->stapled) {
         return OK;
     }
-    if (ocspr_engine_setup_shared(e, pconf, ptemp, s) != APR_SUCCESS) {
+    if (ocspr_module_setup_shared(e, pconf, ptemp, s) != APR_SUCCESS) {
         return !OK;
     }
     e->started = 1;
-    ocspr_engine_load_store(e, ptemp);
-    ocspr_engine_prefetch(e, ptemp);
+    ocspr_module_load_store(e, ptemp);
+    ocspr_module_prefetch(e, ptemp);
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, OCSPR_T_STARTED ": stapling %d certificates "
                  "(%d not applicable), cache %s, store %s", e->stapled,
                  e->entries->nelts - e->stapled, e->cache_desc,
@@ -82,9 +82,9 @@ static int ocspr_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
 
 static void ocspr_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    ocspr_engine_t *e = ocspr_engine;
+    ocspr_module_t *e = ocspr_module;
 
-    if (!e || !e->started || ocspr_engine_child_attach(e, pchild, s) != APR_SUCCESS) {
+    if (!e || !e->started || ocspr_module_child_attach(e, pchild, s) != APR_SUCCESS) {
         return;
     }
     ocspr_maint_start(e, pchild, s);
@@ -93,7 +93,7 @@ static void ocspr_child_init(apr_pool_t *pchild, server_rec *s)
 static int ocspr_prime(server_rec *s, apr_pool_t *p, const char *id, apr_size_t id_len,
                        const char *pem)
 {
-    return ocspr_engine_prime(s, p, id, id_len, pem);
+    return ocspr_module_prime(s, p, id, id_len, pem);
 }
 
 /* The handshake path: one cache lookup, one callback, never network or
@@ -103,10 +103,10 @@ static int ocspr_prime(server_rec *s, apr_pool_t *p, const char *id, apr_size_t 
 static int ocspr_get_resp(server_rec *s, conn_rec *c, const char *id, apr_size_t id_len,
                           ap_ssl_ocsp_copy_resp *cb, void *userdata)
 {
-    ocspr_engine_t *e = ocspr_engine;
+    ocspr_module_t *e = ocspr_module;
     const ocspr_entry_t *entry;
 
-    if (!e || !e->started || !(entry = ocspr_engine_entry(e, id, id_len)) || !entry->url
+    if (!e || !e->started || !(entry = ocspr_module_entry(e, id, id_len)) || !entry->url
         || !ocspr_conf_enabled(s)) {
         return DECLINED;
     }

@@ -57,6 +57,6 @@ void *ocspr_merge_srv_conf(apr_pool_t *p, void *basev, void *addv);
 
 /* Did mod_ssl prime this certificate with us in the current configuration
  * (the diagnostics cross-check)? */
-int ocspr_engine_was_primed(server_rec *s, const unsigned char id[OCSPR_CERT_ID_LEN]);
+int ocspr_module_was_primed(server_rec *s, const unsigned char id[OCSPR_CERT_ID_LEN]);
 
 #endif /* MOD_OCSP_REFRESH_H */

@@ -6,7 +6,7 @@
 #include "http_protocol.h"
 #include "util_mutex.h"
 
-#include "mod_ocsp_refresh_engine.h"
+#include "mod_ocsp_refresh_module.h"
 #include "ocspr_record.h"
 
 #define OCSPR_SHARED_MAGIC 0x4F435354u     /* "OCST" */
@@ -21,7 +21,7 @@
  * store, or when a larger response may have arrived since, allow for it. */
 #define SERVE_MIN_BUFFER   8192
 
-void ocspr_engine_register_mutexes(apr_pool_t *pconf)
+void ocspr_module_register_mutexes(apr_pool_t *pconf)
 {
     ap_mutex_register(pconf, OCSPR_MUTEX_CACHE, NULL, APR_LOCK_DEFAULT, 0);
     ap_mutex_register(pconf, OCSPR_MUTEX_STATE, NULL, APR_LOCK_DEFAULT, 0);
@@ -32,7 +32,7 @@ void ocspr_engine_register_mutexes(apr_pool_t *pconf)
 
 static apr_status_t cache_destroy(void *data)
 {
-    ocspr_engine_t *e = data;
+    ocspr_module_t *e = data;
 
     if (e->cache_inst) {
         e->cache->destroy(e->cache_inst, e->s);
@@ -41,7 +41,7 @@ static apr_status_t cache_destroy(void *data)
     return APR_SUCCESS;
 }
 
-static apr_status_t setup_cache(ocspr_engine_t *e, apr_pool_t *pconf, apr_pool_t *ptemp,
+static apr_status_t setup_cache(ocspr_module_t *e, apr_pool_t *pconf, apr_pool_t *ptemp,
                                 server_rec *s)
 {
     const char *spec = ocspr_conf_cache_spec(s), *sep, *name, *arg, *err;
@@ -86,7 +86,7 @@ static apr_status_t setup_cache(ocspr_engine_t *e, apr_pool_t *pconf, apr_pool_t
     return rv;
 }
 
-static apr_status_t setup_state(ocspr_engine_t *e, apr_pool_t *pconf, server_rec *s)
+static apr_status_t setup_state(ocspr_module_t *e, apr_pool_t *pconf, server_rec *s)
 {
     int n = e->entries->nelts > 0 ? e->entries->nelts : 1;
     apr_size_t size = APR_OFFSETOF(ocspr_shared_t, certs) + (apr_size_t)n * sizeof(ocspr_cert_state_t);
@@ -113,7 +113,7 @@ static apr_status_t setup_state(ocspr_engine_t *e, apr_pool_t *pconf, server_rec
     return rv;
 }
 
-apr_status_t ocspr_engine_setup_shared(ocspr_engine_t *e, apr_pool_t *pconf, apr_pool_t *ptemp,
+apr_status_t ocspr_module_setup_shared(ocspr_module_t *e, apr_pool_t *pconf, apr_pool_t *ptemp,
                                        server_rec *s)
 {
     apr_status_t rv = setup_state(e, pconf, s);
@@ -129,7 +129,7 @@ static apr_status_t reattach(apr_global_mutex_t **mutex, apr_pool_t *pchild)
     return apr_global_mutex_child_init(mutex, apr_global_mutex_lockfile(*mutex), pchild);
 }
 
-apr_status_t ocspr_engine_child_attach(ocspr_engine_t *e, apr_pool_t *pchild, server_rec *s)
+apr_status_t ocspr_module_child_attach(ocspr_module_t *e, apr_pool_t *pchild, server_rec *s)
 {
     apr_status_t rv = reattach(&e->cache_mutex, pchild);
 
@@ -146,22 +146,22 @@ apr_status_t ocspr_engine_child_attach(ocspr_engine_t *e, apr_pool_t *pchild, se
     return rv;
 }
 
-void ocspr_state_lock(ocspr_engine_t *e)
+void ocspr_state_lock(ocspr_module_t *e)
 {
     apr_global_mutex_lock(e->state_mutex);
 }
 
-void ocspr_state_unlock(ocspr_engine_t *e)
+void ocspr_state_unlock(ocspr_module_t *e)
 {
     apr_global_mutex_unlock(e->state_mutex);
 }
 
-ocspr_cert_state_t *ocspr_state(ocspr_engine_t *e, const ocspr_entry_t *entry)
+ocspr_cert_state_t *ocspr_state(ocspr_module_t *e, const ocspr_entry_t *entry)
 {
     return &e->shared->certs[entry->slot];
 }
 
-void ocspr_state_snapshot(ocspr_engine_t *e, ocspr_cert_state_t *out, ocspr_shared_t *header)
+void ocspr_state_snapshot(ocspr_module_t *e, ocspr_cert_state_t *out, ocspr_shared_t *header)
 {
     ocspr_state_lock(e);
     memcpy(out, e->shared->certs, (apr_size_t)e->shared->nentries * sizeof(*out));
@@ -171,7 +171,7 @@ void ocspr_state_snapshot(ocspr_engine_t *e, ocspr_cert_state_t *out, ocspr_shar
     ocspr_state_unlock(e);
 }
 
-void ocspr_engine_request_refresh(ocspr_engine_t *e, const ocspr_entry_t *entry)
+void ocspr_module_request_refresh(ocspr_module_t *e, const ocspr_entry_t *entry)
 {
     ocspr_state_lock(e);
     ocspr_state(e, entry)->refresh_requested = 1;
@@ -179,21 +179,21 @@ void ocspr_engine_request_refresh(ocspr_engine_t *e, const ocspr_entry_t *entry)
     apr_atomic_inc32(&e->shared->wakeups);
 }
 
-static void cache_lock(ocspr_engine_t *e)
+static void cache_lock(ocspr_module_t *e)
 {
     if (e->cache_mutex) {
         apr_global_mutex_lock(e->cache_mutex);
     }
 }
 
-static void cache_unlock(ocspr_engine_t *e)
+static void cache_unlock(ocspr_module_t *e)
 {
     if (e->cache_mutex) {
         apr_global_mutex_unlock(e->cache_mutex);
     }
 }
 
-apr_status_t ocspr_cache_put(ocspr_engine_t *e, const ocspr_entry_t *entry,
+apr_status_t ocspr_cache_put(ocspr_module_t *e, const ocspr_entry_t *entry,
                              const ocspr_response_info_t *info, apr_time_t fetched,
                              const unsigned char *der, apr_size_t len, apr_pool_t *p)
 {
@@ -229,7 +229,7 @@ apr_status_t ocspr_cache_put(ocspr_engine_t *e, const ocspr_entry_t *entry,
 }
 
 /* Look the record up into a buffer from p; NULL when absent or unusable. */
-static const ocspr_record_t *cache_get(ocspr_record_t *rec, ocspr_engine_t *e,
+static const ocspr_record_t *cache_get(ocspr_record_t *rec, ocspr_module_t *e,
                                        const ocspr_entry_t *entry, server_rec *s, apr_pool_t *p)
 {
     unsigned char key[OCSPR_RECORD_KEY_LEN], *buf;
@@ -249,14 +249,14 @@ static const ocspr_record_t *cache_get(ocspr_record_t *rec, ocspr_engine_t *e,
     return rec;
 }
 
-int ocspr_cache_has(ocspr_engine_t *e, const ocspr_entry_t *entry, apr_pool_t *p)
+int ocspr_cache_has(ocspr_module_t *e, const ocspr_entry_t *entry, apr_pool_t *p)
 {
     ocspr_record_t rec;
 
     return cache_get(&rec, e, entry, e->s, p) != NULL;
 }
 
-int ocspr_cache_serve(ocspr_engine_t *e, const ocspr_entry_t *entry, conn_rec *c,
+int ocspr_cache_serve(ocspr_module_t *e, const ocspr_entry_t *entry, conn_rec *c,
                       ap_ssl_ocsp_copy_resp *cb, void *userdata)
 {
     ocspr_record_t rec;

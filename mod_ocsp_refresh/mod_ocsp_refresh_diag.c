@@ -303,7 +303,7 @@ static apr_status_t diagnose_vhost(totals_t *totals, server_rec *s, const scope_
         const ocspr_chain_cert_t *c = &APR_ARRAY_IDX(report->certs, i, ocspr_chain_cert_t);
 
         if (phase == OCSPR_DIAG_STARTUP && report->stapling_wanted && c->issuer_found
-            && !ocspr_engine_was_primed(s, c->id)) {
+            && !ocspr_module_was_primed(s, c->id)) {
             ocspr_chain_add_not_primed(report, p, &vh, c);
         }
         else {

@@ -9,10 +9,10 @@
 
 #include "ap_mpm.h"
 
-#include "mod_ocsp_refresh_engine.h"
+#include "mod_ocsp_refresh_module.h"
 
 typedef struct {
-    ocspr_engine_t *e;
+    ocspr_module_t *e;
     server_rec *s;
     apr_thread_t *thread;
     apr_thread_mutex_t *mutex;
@@ -30,7 +30,7 @@ static int mpm_stopping(void)
 
 static void try_lead(maint_t *m)
 {
-    ocspr_engine_t *e = m->e;
+    ocspr_module_t *e = m->e;
 
     if (apr_global_mutex_trylock(e->leader_mutex) != APR_SUCCESS) {
         return;
@@ -46,7 +46,7 @@ static void try_lead(maint_t *m)
 
 static void resign(maint_t *m)
 {
-    ocspr_engine_t *e = m->e;
+    ocspr_module_t *e = m->e;
 
     ocspr_state_lock(e);
     if (e->shared->leader_pid == getpid()) {
@@ -88,7 +88,7 @@ static int wait_or_stop(maint_t *m, apr_interval_time_t timeout)
 static void *APR_THREAD_FUNC maint_main(apr_thread_t *thread, void *data)
 {
     maint_t *m = data;
-    ocspr_engine_t *e = m->e;
+    ocspr_module_t *e = m->e;
     apr_pool_t *p;
     apr_interval_time_t sleep;
     apr_time_t earliest;
@@ -108,7 +108,7 @@ static void *APR_THREAD_FUNC maint_main(apr_thread_t *thread, void *data)
             try_lead(m);
         }
         if (m->leader) {
-            earliest = ocspr_engine_refresh_due(e, p);
+            earliest = ocspr_module_refresh_due(e, p);
             sleep = ocspr_policy_sleep(&e->policy, earliest, apr_time_now());
             ocspr_state_lock(e);
             e->shared->last_tick = apr_time_now();
@@ -138,7 +138,7 @@ static apr_status_t maint_stop(void *data)
     return APR_SUCCESS;
 }
 
-void ocspr_maint_start(ocspr_engine_t *e, apr_pool_t *pchild, server_rec *s)
+void ocspr_maint_start(ocspr_module_t *e, apr_pool_t *pchild, server_rec *s)
 {
     maint_t *m = apr_pcalloc(pchild, sizeof(*m));
     apr_status_t rv;

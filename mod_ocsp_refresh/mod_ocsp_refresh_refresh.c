@@ -9,7 +9,7 @@
 
 #include "unixd.h"
 
-#include "mod_ocsp_refresh_engine.h"
+#include "mod_ocsp_refresh_module.h"
 #include "ocspr_fetch.h"
 #include "ocspr_store.h"
 
@@ -27,7 +27,7 @@ static void policy_state(ocspr_policy_state_t *pst, const ocspr_cert_state_t *st
     pst->fetched = st->source == OCSPR_SOURCE_NETWORK ? st->fetched : 0;
 }
 
-static void schedule(ocspr_engine_t *e, ocspr_cert_state_t *st, apr_time_t now)
+static void schedule(ocspr_module_t *e, ocspr_cert_state_t *st, apr_time_t now)
 {
     ocspr_policy_state_t pst;
 
@@ -36,7 +36,7 @@ static void schedule(ocspr_engine_t *e, ocspr_cert_state_t *st, apr_time_t now)
                                                  NULL);
 }
 
-static void log_obtained(ocspr_engine_t *e, const ocspr_entry_t *entry,
+static void log_obtained(ocspr_module_t *e, const ocspr_entry_t *entry,
                          const ocspr_response_info_t *info, int was_revoked,
                          ocspr_source_t source, apr_time_t next_attempt, apr_pool_t *p)
 {
@@ -62,7 +62,7 @@ static void log_obtained(ocspr_engine_t *e, const ocspr_entry_t *entry,
 
 /* Save a response; files the parent writes as root are handed to the
  * server's user, whose children read and replace them later. */
-static apr_status_t store_save(ocspr_engine_t *e, const ocspr_entry_t *entry,
+static apr_status_t store_save(ocspr_module_t *e, const ocspr_entry_t *entry,
                                const unsigned char *der, apr_size_t len, apr_pool_t *p)
 {
     apr_status_t rv = ocspr_store_save(e->store_dir, entry->id, der, len, p, NULL, NULL);
@@ -80,7 +80,7 @@ static apr_status_t store_save(ocspr_engine_t *e, const ocspr_entry_t *entry,
 /* A validated response: keep it when it is not older than the held one,
  * put it in the cache (and the store when it came from the network), and
  * schedule the next refresh. */
-static void apply_response(ocspr_engine_t *e, const ocspr_entry_t *entry,
+static void apply_response(ocspr_module_t *e, const ocspr_entry_t *entry,
                            const ocspr_fetch_result_t *res, ocspr_source_t source,
                            apr_time_t now, apr_pool_t *p)
 {
@@ -141,7 +141,7 @@ static void apply_response(ocspr_engine_t *e, const ocspr_entry_t *entry,
 /* A failed attempt. One that `cut_short` (the startup deadline ended it,
  * not the responder) says nothing about the responder: it is not counted as
  * a failure and the leader tries again at once. */
-static void apply_failure(ocspr_engine_t *e, const ocspr_entry_t *entry,
+static void apply_failure(ocspr_module_t *e, const ocspr_entry_t *entry,
                           const ocspr_fetch_result_t *res, int cut_short, apr_time_t now,
                           apr_pool_t *p)
 {
@@ -191,7 +191,7 @@ static void apply_failure(ocspr_engine_t *e, const ocspr_entry_t *entry,
 }
 
 /* One attempt against the responder, finishing by `deadline` (0: none). */
-static void refresh_entry(ocspr_engine_t *e, const ocspr_entry_t *entry, apr_time_t deadline,
+static void refresh_entry(ocspr_module_t *e, const ocspr_entry_t *entry, apr_time_t deadline,
                           apr_pool_t *p)
 {
     ocspr_http_opts_t opts = e->http_opts;
@@ -222,7 +222,7 @@ static void refresh_entry(ocspr_engine_t *e, const ocspr_entry_t *entry, apr_tim
  * the children. An existing directory is never chowned (the admin may have
  * pointed the directive at something shared): it must already be usable by
  * that user. Failing all that, run from memory. */
-static void setup_store(ocspr_engine_t *e, apr_pool_t *ptemp)
+static void setup_store(ocspr_module_t *e, apr_pool_t *ptemp)
 {
     const char *dir = ocspr_conf_store_dir(e->s, e->pool);
     const char *problem = NULL;
@@ -263,7 +263,7 @@ static void setup_store(ocspr_engine_t *e, apr_pool_t *ptemp)
 }
 
 typedef struct {
-    ocspr_engine_t *e;
+    ocspr_module_t *e;
     apr_pool_t *p;
     int loaded;
 } store_scan_t;
@@ -272,7 +272,7 @@ static apr_status_t store_entry(void *baton, const unsigned char id[OCSPR_CERT_I
                                 const unsigned char *der, apr_size_t len, const char *path)
 {
     store_scan_t *scan = baton;
-    ocspr_entry_t *entry = ocspr_engine_entry(scan->e, (const char *)id, OCSPR_CERT_ID_LEN);
+    ocspr_entry_t *entry = ocspr_module_entry(scan->e, (const char *)id, OCSPR_CERT_ID_LEN);
     ocspr_fetch_result_t res;
 
     if (!entry || !entry->url) {
@@ -310,7 +310,7 @@ static void store_skip(void *baton, const char *path, apr_status_t rv, const cha
                  "file %s ignored: %s", path, reason);
 }
 
-void ocspr_engine_load_store(ocspr_engine_t *e, apr_pool_t *ptemp)
+void ocspr_module_load_store(ocspr_module_t *e, apr_pool_t *ptemp)
 {
     store_scan_t scan = { e, ptemp, 0 };
     apr_status_t rv;
@@ -360,7 +360,7 @@ apr_status_t ocspr_thread_create(apr_thread_t **pthread, apr_thread_start_t func
 /* --- startup prefetch ---------------------------------------------------- */
 
 typedef struct {
-    ocspr_engine_t *e;
+    ocspr_module_t *e;
     apr_array_header_t *todo;           /* ocspr_entry_t* */
     volatile apr_uint32_t next;
     volatile apr_uint32_t done;
@@ -397,7 +397,7 @@ static int must_staple_first(const void *a, const void *b)
     return y->must_staple - x->must_staple;
 }
 
-void ocspr_engine_prefetch(ocspr_engine_t *e, apr_pool_t *ptemp)
+void ocspr_module_prefetch(ocspr_module_t *e, apr_pool_t *ptemp)
 {
     apr_interval_time_t limit = ocspr_conf_startup_timeout(e->s);
     apr_thread_t *threads[PREFETCH_MAX_THREADS];
@@ -464,7 +464,7 @@ void ocspr_engine_prefetch(ocspr_engine_t *e, apr_pool_t *ptemp)
 
 /* Put the stored response back when the cache lost it (shmcb eviction, a
  * memcached restart). Returns 0 when the store cannot help. */
-static int heal_from_store(ocspr_engine_t *e, const ocspr_entry_t *entry, apr_pool_t *p)
+static int heal_from_store(ocspr_module_t *e, const ocspr_entry_t *entry, apr_pool_t *p)
 {
     ocspr_response_info_t info;
     unsigned char *der;
@@ -481,7 +481,7 @@ static int heal_from_store(ocspr_engine_t *e, const ocspr_entry_t *entry, apr_po
 
 typedef enum { PASS_IDLE, PASS_FETCH, PASS_HEAL, PASS_EXPIRED } pass_action_t;
 
-static pass_action_t pass_action(ocspr_engine_t *e, const ocspr_entry_t *entry, apr_time_t now,
+static pass_action_t pass_action(ocspr_module_t *e, const ocspr_entry_t *entry, apr_time_t now,
                                  apr_pool_t *p)
 {
     ocspr_cert_state_t *st = ocspr_state(e, entry);
@@ -511,7 +511,7 @@ static pass_action_t pass_action(ocspr_engine_t *e, const ocspr_entry_t *entry, 
     return action;
 }
 
-apr_time_t ocspr_engine_refresh_due(ocspr_engine_t *e, apr_pool_t *p)
+apr_time_t ocspr_module_refresh_due(ocspr_module_t *e, apr_pool_t *p)
 {
     apr_time_t earliest = 0, next;
     apr_pool_t *iter;

@@ -1,28 +1,28 @@
 /* The certificates mod_ssl primes: recorded by the prime hook, no I/O. */
 #include <apr_strings.h>
 
-#include "mod_ocsp_refresh_engine.h"
+#include "mod_ocsp_refresh_module.h"
 
-ocspr_engine_t *ocspr_engine;
+ocspr_module_t *ocspr_module;
 
 static apr_status_t engine_cleanup(void *data)
 {
-    if (ocspr_engine == data) {
-        ocspr_engine = NULL;
+    if (ocspr_module == data) {
+        ocspr_module = NULL;
     }
     return APR_SUCCESS;
 }
 
-void ocspr_engine_create(apr_pool_t *pconf)
+void ocspr_module_create(apr_pool_t *pconf)
 {
-    ocspr_engine_t *e = apr_pcalloc(pconf, sizeof(*e));
+    ocspr_module_t *e = apr_pcalloc(pconf, sizeof(*e));
 
     e->pool = pconf;
     e->primed = apr_hash_make(pconf);
     e->by_id = apr_hash_make(pconf);
     e->entries = apr_array_make(pconf, 16, sizeof(ocspr_entry_t *));
     apr_pool_cleanup_register(pconf, e, engine_cleanup, apr_pool_cleanup_null);
-    ocspr_engine = e;
+    ocspr_module = e;
 }
 
 const char *ocspr_vhost_name(apr_pool_t *p, const server_rec *s)
@@ -41,7 +41,7 @@ const char *ocspr_entry_vhosts(apr_pool_t *p, const ocspr_entry_t *entry)
     return apr_array_pstrcat(p, entry->vhosts, ',');
 }
 
-ocspr_entry_t *ocspr_engine_entry(ocspr_engine_t *e, const char *id, apr_size_t id_len)
+ocspr_entry_t *ocspr_module_entry(ocspr_module_t *e, const char *id, apr_size_t id_len)
 {
     if (!e || id_len != OCSPR_CERT_ID_LEN) {
         return NULL;
@@ -49,9 +49,9 @@ ocspr_entry_t *ocspr_engine_entry(ocspr_engine_t *e, const char *id, apr_size_t 
     return apr_hash_get(e->by_id, id, OCSPR_CERT_ID_LEN);
 }
 
-int ocspr_engine_was_primed(server_rec *s, const unsigned char id[OCSPR_CERT_ID_LEN])
+int ocspr_module_was_primed(server_rec *s, const unsigned char id[OCSPR_CERT_ID_LEN])
 {
-    return ocspr_engine && apr_hash_get(ocspr_engine->primed, id, OCSPR_CERT_ID_LEN) != NULL;
+    return ocspr_module && apr_hash_get(ocspr_module->primed, id, OCSPR_CERT_ID_LEN) != NULL;
 }
 
 static void add_vhost(ocspr_entry_t *entry, apr_pool_t *p, const server_rec *s)
@@ -91,10 +91,10 @@ static void choose_responder(ocspr_entry_t *entry, apr_pool_t *p, const server_r
     }
 }
 
-int ocspr_engine_prime(server_rec *s, apr_pool_t *p, const char *id, apr_size_t id_len,
+int ocspr_module_prime(server_rec *s, apr_pool_t *p, const char *id, apr_size_t id_len,
                        const char *pem)
 {
-    ocspr_engine_t *e = ocspr_engine;
+    ocspr_module_t *e = ocspr_module;
     ocspr_entry_t *entry;
     apr_array_header_t *chain;
     apr_status_t rv;

@@ -12,7 +12,7 @@
 #include "apr_optional_hooks.h"
 #include "mod_status.h"
 
-#include "mod_ocsp_refresh_engine.h"
+#include "mod_ocsp_refresh_module.h"
 #include "mod_ocsp_refresh_status.h"
 #include "ocspr_status.h"
 
@@ -87,7 +87,7 @@ static void row_from_state(ocspr_status_row_t *row, const ocspr_cert_state_t *st
 /* Every certificate of the current generation, with the shared state of
  * one moment. When nothing is stapled (every certificate not applicable)
  * there is no shared state: the rows carry only the certificates. */
-static ocspr_status_page_t *build_page(request_rec *r, ocspr_engine_t *e)
+static ocspr_status_page_t *build_page(request_rec *r, ocspr_module_t *e)
 {
     ocspr_status_page_t *page = apr_pcalloc(r->pool, sizeof(*page));
     ocspr_cert_state_t *states = NULL;
@@ -230,7 +230,7 @@ static const char *form_value(request_rec *r, apr_array_header_t *pairs, const c
     return NULL;
 }
 
-static const ocspr_entry_t *entry_by_hex(ocspr_engine_t *e, const char *id)
+static const ocspr_entry_t *entry_by_hex(ocspr_module_t *e, const char *id)
 {
     int i;
 
@@ -244,7 +244,7 @@ static const ocspr_entry_t *entry_by_hex(ocspr_engine_t *e, const char *id)
     return NULL;
 }
 
-static int handle_action(request_rec *r, ocspr_engine_t *e)
+static int handle_action(request_rec *r, ocspr_module_t *e)
 {
     apr_array_header_t *pairs = NULL;
     const char *why, *action, *token, *location;
@@ -281,7 +281,7 @@ static int handle_action(request_rec *r, ocspr_engine_t *e)
         return refuse(r, HTTP_CONFLICT, "That certificate is not stapled by mod_ocsp_refresh, "
                       "so there is nothing to refresh.");
     }
-    ocspr_engine_request_refresh(e, entry);
+    ocspr_module_request_refresh(e, entry);
     ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, OCSPR_T_STATUS_REFRESH ": %s asked the status "
                   "page to refresh the OCSP response of %s (vhosts %s) now", r->useragent_ip,
                   ocspr_cert_subject(entry->cert, r->pool),
@@ -326,7 +326,7 @@ static format_t parse_args(request_rec *r, const char **requested, int *has_acti
 
 static int status_handler(request_rec *r)
 {
-    ocspr_engine_t *e = ocspr_engine;
+    ocspr_module_t *e = ocspr_module;
     ocspr_status_page_t *page;
     const ocspr_entry_t *requested_entry;
     const char *requested;
@@ -397,7 +397,7 @@ static int status_handler(request_rec *r)
 
 static int status_hook(request_rec *r, int flags)
 {
-    ocspr_engine_t *e = ocspr_engine;
+    ocspr_module_t *e = ocspr_module;
     ocspr_status_page_t *page;
 
     if (!e) {

@@ -1,5 +1,6 @@
 /* Shared core utilities: outcome names, the log sink, hex. */
 #include <stdarg.h>
+#include <time.h>
 #include <apr_strings.h>
 
 #include "ocspr.h"
@@ -22,6 +23,7 @@ static const char *const outcome_names[OCSPR_OUTCOME_COUNT] = {
     [OCSPR_OUTCOME_RESPONDER] = "responder_status",
     [OCSPR_OUTCOME_INVALID] = "invalid_response",
     [OCSPR_OUTCOME_INTERNAL] = "internal",
+    [OCSPR_OUTCOME_CANCELLED] = "cancelled",
 };
 
 const char *ocspr_outcome_name(ocspr_outcome_t outcome)
@@ -86,4 +88,12 @@ const char *ocspr_hex(apr_pool_t *p, const unsigned char *data, apr_size_t len)
     }
     out[len * 2] = '\0';
     return out;
+}
+
+apr_time_t ocspr_monotonic_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (apr_time_t)ts.tv_sec * APR_USEC_PER_SEC + ts.tv_nsec / 1000;
 }

@@ -1,8 +1,8 @@
 /* The stapling engine: the certificates mod_ssl primed with us, the shared
  * cache and state, the refresh work. One engine per configuration
  * generation, built in the parent and inherited by the children. */
-#ifndef MOD_OCSP_REFRESH_ENGINE_H
-#define MOD_OCSP_REFRESH_ENGINE_H
+#ifndef MOD_OCSP_REFRESH_MODULE_H
+#define MOD_OCSP_REFRESH_MODULE_H
 
 #include <apr_global_mutex.h>
 #include <apr_hash.h>
@@ -96,41 +96,41 @@ typedef struct {
     const char *store_dir;              /* NULL: memory only */
     ocspr_policy_t policy;
     ocspr_http_opts_t http_opts;
-} ocspr_engine_t;
+} ocspr_module_t;
 
 /* The current generation's engine, or NULL outside a configuration. */
-extern ocspr_engine_t *ocspr_engine;
+extern ocspr_module_t *ocspr_module;
 
 /* registry (mod_ocsp_refresh_registry.c) */
-void ocspr_engine_create(apr_pool_t *pconf);
-int ocspr_engine_prime(server_rec *s, apr_pool_t *p, const char *id, apr_size_t id_len,
+void ocspr_module_create(apr_pool_t *pconf);
+int ocspr_module_prime(server_rec *s, apr_pool_t *p, const char *id, apr_size_t id_len,
                        const char *pem);
-ocspr_entry_t *ocspr_engine_entry(ocspr_engine_t *e, const char *id, apr_size_t id_len);
+ocspr_entry_t *ocspr_module_entry(ocspr_module_t *e, const char *id, apr_size_t id_len);
 const char *ocspr_vhost_name(apr_pool_t *p, const server_rec *s);
 /* "name:port,name:port" of every vhost using the certificate of the entry. */
 const char *ocspr_entry_vhosts(apr_pool_t *p, const ocspr_entry_t *entry);
 
 /* shared cache and state (mod_ocsp_refresh_cache.c) */
-void ocspr_engine_register_mutexes(apr_pool_t *pconf);
-apr_status_t ocspr_engine_setup_shared(ocspr_engine_t *e, apr_pool_t *pconf, apr_pool_t *ptemp,
+void ocspr_module_register_mutexes(apr_pool_t *pconf);
+apr_status_t ocspr_module_setup_shared(ocspr_module_t *e, apr_pool_t *pconf, apr_pool_t *ptemp,
                                        server_rec *s);
-apr_status_t ocspr_engine_child_attach(ocspr_engine_t *e, apr_pool_t *pchild, server_rec *s);
-apr_status_t ocspr_cache_put(ocspr_engine_t *e, const ocspr_entry_t *entry,
+apr_status_t ocspr_module_child_attach(ocspr_module_t *e, apr_pool_t *pchild, server_rec *s);
+apr_status_t ocspr_cache_put(ocspr_module_t *e, const ocspr_entry_t *entry,
                              const ocspr_response_info_t *info, apr_time_t fetched,
                              const unsigned char *der, apr_size_t len, apr_pool_t *p);
 /* Is a record for entry in the cache (the leader heals evictions)? */
-int ocspr_cache_has(ocspr_engine_t *e, const ocspr_entry_t *entry, apr_pool_t *p);
-int ocspr_cache_serve(ocspr_engine_t *e, const ocspr_entry_t *entry, conn_rec *c,
+int ocspr_cache_has(ocspr_module_t *e, const ocspr_entry_t *entry, apr_pool_t *p);
+int ocspr_cache_serve(ocspr_module_t *e, const ocspr_entry_t *entry, conn_rec *c,
                       ap_ssl_ocsp_copy_resp *cb, void *userdata);
-void ocspr_state_lock(ocspr_engine_t *e);
-void ocspr_state_unlock(ocspr_engine_t *e);
-ocspr_cert_state_t *ocspr_state(ocspr_engine_t *e, const ocspr_entry_t *entry);
+void ocspr_state_lock(ocspr_module_t *e);
+void ocspr_state_unlock(ocspr_module_t *e);
+ocspr_cert_state_t *ocspr_state(ocspr_module_t *e, const ocspr_entry_t *entry);
 
 /* Copy every certificate's state (e->shared->nentries of them) at once, so
  * a page shows one consistent moment. */
-void ocspr_state_snapshot(ocspr_engine_t *e, ocspr_cert_state_t *out, ocspr_shared_t *header);
+void ocspr_state_snapshot(ocspr_module_t *e, ocspr_cert_state_t *out, ocspr_shared_t *header);
 /* Ask the leader, in whichever process, to refresh entry within a second. */
-void ocspr_engine_request_refresh(ocspr_engine_t *e, const ocspr_entry_t *entry);
+void ocspr_module_request_refresh(ocspr_module_t *e, const ocspr_entry_t *entry);
 
 /* refreshing (mod_ocsp_refresh_refresh.c) */
 /* A pool on its own allocator, for threads: nothing shared with other
@@ -141,12 +141,12 @@ apr_status_t ocspr_private_pool_create(apr_pool_t **pp);
  * threads, never on ours. */
 apr_status_t ocspr_thread_create(apr_thread_t **pthread, apr_thread_start_t func, void *data,
                                  apr_pool_t *p);
-void ocspr_engine_load_store(ocspr_engine_t *e, apr_pool_t *ptemp);
-void ocspr_engine_prefetch(ocspr_engine_t *e, apr_pool_t *ptemp);
+void ocspr_module_load_store(ocspr_module_t *e, apr_pool_t *ptemp);
+void ocspr_module_prefetch(ocspr_module_t *e, apr_pool_t *ptemp);
 /* Refresh every due entry; returns the earliest next attempt. */
-apr_time_t ocspr_engine_refresh_due(ocspr_engine_t *e, apr_pool_t *p);
+apr_time_t ocspr_module_refresh_due(ocspr_module_t *e, apr_pool_t *p);
 
 /* maintenance thread (mod_ocsp_refresh_maint.c) */
-void ocspr_maint_start(ocspr_engine_t *e, apr_pool_t *pchild, server_rec *s);
+void ocspr_maint_start(ocspr_module_t *e, apr_pool_t *pchild, server_rec *s);
 
-#endif /* MOD_OCSP_REFRESH_ENGINE_H */
+#endif /* MOD_OCSP_REFRESH_MODULE_H */

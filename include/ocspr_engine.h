@@ -1,0 +1,224 @@
+/* The refresh engine: the per-certificate state and every decision about it
+ * (due, fetch, adopt from the fleet, keep, replace, heal the serving cache,
+ * back off, expire), with passes that fetch concurrently under a bound per
+ * responder and overall, and that a stop ends within a second.
+ *
+ * The engine owns no resource of the server. It reaches the state lock, the
+ * serving cache, the store, the fleet exchange, the responder, the clocks and
+ * randomness through an operations table (ocspr_engine_ops_t) that the httpd
+ * glue fills with socache, mutexes and files, and the unit tests with fakes.
+ * It logs through the core's sink (ocspr_log).
+ *
+ * Clocks: OCSP times (thisUpdate, nextUpdate, "expired") are wall-clock
+ * times; every wait, deadline and schedule runs on the monotonic clock, so a
+ * step of the wall clock neither stalls nor hurries the schedule. */
+#ifndef OCSPR_ENGINE_H
+#define OCSPR_ENGINE_H
+
+#include "ocspr_fetch.h"
+#include "ocspr_policy.h"
+#include "ocspr_record.h"
+
+/* Bounds of a pass: requests in flight at once, overall and to one
+ * responder (host:port; through a proxy, still the responder's host:port).
+ * An admin never needs to touch them: 16 keeps a 5,000-certificate cold
+ * start short, 4 per responder is what a CA's responder farm takes from one
+ * client without rate limiting. */
+#define OCSPR_ENGINE_MAX_INFLIGHT        16
+#define OCSPR_ENGINE_MAX_PER_RESPONDER   4
+
+#define OCSPR_REASON_MAX 320
+
+/* Where the held response came from. Names (ocspr_source_name) are stable:
+ * "none", "store", "network", "fleet". */
+typedef enum {
+    OCSPR_SOURCE_NONE = 0,
+    OCSPR_SOURCE_STORE,        /* loaded from the on-disk store */
+    OCSPR_SOURCE_NETWORK,      /* fetched from the responder */
+    OCSPR_SOURCE_FLEET         /* adopted from the fleet exchange */
+} ocspr_source_t;
+
+const char *ocspr_source_name(ocspr_source_t source);
+
+/* One certificate's state. The glue places an array of these in shared
+ * memory, so that every process (status page, a new leader, the startup
+ * helper) reads the same; the engine writes it only under ops->lock. Plain
+ * data: no pointers. */
+typedef struct {
+    /* the held response (cert_status NONE: nothing held) */
+    int cert_status;                    /* ocspr_cert_status_t */
+    apr_time_t this_update;             /* wall clock, from the response */
+    apr_time_t next_update;
+    apr_time_t produced_at;
+    apr_time_t revoked_at;
+    int revocation_reason;              /* -1: none given */
+    apr_time_t obtained;                /* wall clock: when we got it (fetch, load, adopt) */
+    apr_uint32_t response_len;          /* DER bytes */
+    int source;                         /* ocspr_source_t */
+    /* What a handshake gets now: the serving cache answered with this
+     * response at the engine's last check (after every put and every pass).
+     * Pages show "stapled" only when served && now < next_update. */
+    int served;
+
+    /* attempts */
+    apr_time_t last_attempt;            /* wall clock, for display */
+    apr_time_t next_attempt;            /* wall clock, for display only */
+    apr_time_t next_attempt_mono;       /* monotonic: what the schedule runs on */
+    int last_outcome;                   /* ocspr_outcome_t */
+    char last_reason[OCSPR_REASON_MAX];
+    int consecutive_failures;
+    apr_interval_time_t last_latency;
+    apr_uint64_t outcomes[OCSPR_OUTCOME_COUNT];  /* attempts by outcome, since start */
+    int refresh_requested;              /* "refresh now" from a status page */
+    int revoked_logged;                 /* the ALERT for this revocation was written */
+
+    /* the fleet exchange */
+    apr_uint64_t fleet_adopted;         /* responses taken from the fleet instead of a fetch */
+    apr_uint64_t fleet_published;       /* responses this host put into the fleet */
+    apr_uint64_t fleet_rejected;        /* fleet records refused (invalid, foreign, older) */
+    char fleet_reject_reason[OCSPR_REASON_MAX];  /* the last refusal, "" when none */
+} ocspr_cert_state_t;
+
+/* Reset a state to "nothing known" (what shared memory starts as). */
+void ocspr_cert_state_init(ocspr_cert_state_t *st);
+
+/* A certificate the engine looks after. Filled by the caller, which keeps it
+ * alive as long as the engine. */
+typedef struct {
+    unsigned char id[OCSPR_CERT_ID_LEN];  /* SHA-1 of the certificate's DER */
+    const char *id_hex;
+    const ocspr_cert_t *cert;
+    const ocspr_cert_t *issuer;
+    const char *url;                    /* the responder (http://) */
+    const char *label;                  /* for logs: "CN=... (vhosts a:443, b:443)" */
+    int must_staple;
+    ocspr_cert_state_t *state;          /* usually in shared memory */
+} ocspr_engine_cert_t;
+
+/* The world outside, for the engine. Every function gets ops->baton. Only
+ * lock/unlock, cache_put/cache_get, transport, the clocks and random are
+ * required; store_* and fleet_* are NULL when there is no store or fleet. */
+typedef struct {
+    void *baton;
+
+    /* The lock over every ocspr_cert_state_t (a cross-process mutex in httpd).
+     * A failure is logged with a tag and the state is left untouched. */
+    apr_status_t (*lock)(void *baton);
+    apr_status_t (*unlock)(void *baton);
+
+    /* The serving cache: encoded records (ocspr_record.h), keyed by the
+     * certificate id. expiry is the response's nextUpdate. get copies at
+     * most *len bytes into buf and sets *len; APR_NOTFOUND when absent. */
+    apr_status_t (*cache_put)(void *baton, const ocspr_engine_cert_t *c,
+                              const unsigned char *rec, apr_size_t len, apr_time_t expiry,
+                              apr_pool_t *p);
+    apr_status_t (*cache_get)(void *baton, const ocspr_engine_cert_t *c,
+                              unsigned char *buf, apr_size_t *len, apr_pool_t *p);
+
+    /* The store: raw DER responses. load: APR_ENOENT when there is none. */
+    apr_status_t (*store_load)(void *baton, const ocspr_engine_cert_t *c,
+                               unsigned char **der, apr_size_t *len, apr_pool_t *p);
+    apr_status_t (*store_save)(void *baton, const ocspr_engine_cert_t *c,
+                               const unsigned char *der, apr_size_t len, apr_pool_t *p);
+
+    /* The fleet exchange (memcache/redis): encoded records, like the cache.
+     * Nothing read from it is trusted. get: APR_NOTFOUND when absent. */
+    apr_status_t (*fleet_get)(void *baton, const ocspr_engine_cert_t *c,
+                              unsigned char *buf, apr_size_t *len, apr_pool_t *p);
+    apr_status_t (*fleet_put)(void *baton, const ocspr_engine_cert_t *c,
+                              const unsigned char *rec, apr_size_t len, apr_time_t expiry,
+                              apr_pool_t *p);
+
+    /* The responder. The engine passes opts with cancel_fd set: a fetch must
+     * end (outcome CANCELLED) soon after that descriptor becomes readable. */
+    ocspr_http_transport_t transport;
+
+    apr_time_t (*wall_now)(void *baton);
+    apr_time_t (*mono_now)(void *baton);
+    ocspr_random_fn *random;            /* called with baton */
+} ocspr_engine_ops_t;
+
+typedef struct {
+    ocspr_policy_t policy;
+    ocspr_http_opts_t http;             /* per request; total_timeout is OCSPRefreshTimeout */
+    ocspr_validate_opts_t validate;     /* now is set by the engine from ops->wall_now */
+    int max_inflight;                   /* 0: OCSPR_ENGINE_MAX_INFLIGHT */
+    int max_per_responder;              /* 0: OCSPR_ENGINE_MAX_PER_RESPONDER */
+    const char *cache_desc;             /* "shmcb:/run/...(1048576)": named when it is too small */
+} ocspr_engine_config_t;
+
+typedef struct ocspr_engine_t ocspr_engine_t;
+
+/* certs: ncerts pointers, each with its state. The engine keeps cfg's values
+ * and the pointers; p must outlive it. Creates the stop and wake pipes. */
+apr_status_t ocspr_engine_create(ocspr_engine_t **pe, apr_pool_t *p,
+                                 const ocspr_engine_config_t *cfg,
+                                 const ocspr_engine_ops_t *ops,
+                                 ocspr_engine_cert_t *const *certs, int ncerts);
+
+/* Load every certificate's stored response: validate it like a fresh one,
+ * take it when it is newer than what is held (nothing is held at a start),
+ * put it into the serving cache. No network. Returns how many were taken.
+ * A damaged or foreign file is logged and ignored; one that merely expired
+ * during downtime is logged at INFO. */
+int ocspr_engine_load_store(ocspr_engine_t *e, apr_pool_t *p);
+
+typedef enum {
+    /* At a start, in the startup helper: fetch what is missing or due, within
+     * the deadline; what the deadline cuts off is not a failure and is due at
+     * once for the leader. */
+    OCSPR_PASS_STARTUP,
+    /* The leader's pass: expire, fetch or adopt what is due, then check that
+     * every held response is retrievable from the serving cache and put back
+     * what is not. */
+    OCSPR_PASS_MAINTENANCE
+} ocspr_pass_kind_t;
+
+typedef struct {
+    int due;                            /* certificates that needed a response */
+    int fetched;                        /* valid responses obtained from responders */
+    int adopted;                        /* taken from the fleet instead */
+    int failed;                         /* attempts that failed (not cut off) */
+    int cut_off;                        /* ended by the deadline or a stop: not failures */
+    int healed;                         /* put back into the serving cache */
+    int unservable;                     /* held but not retrievable even after healing */
+    int served;                         /* held and retrievable at the end of the pass */
+    apr_time_t next_due_mono;           /* earliest next attempt; 0 when none is scheduled */
+} ocspr_pass_result_t;
+
+/* Run one pass. deadline_mono 0: none. Returns when every due certificate
+ * was handled, the deadline passed or ocspr_engine_stop was called (then
+ * no new fetch starts and the ones in flight are abandoned). Fetches run on
+ * up to max_inflight threads, at most max_per_responder to one responder,
+ * Must-Staple certificates first. res may be NULL. */
+void ocspr_engine_pass(ocspr_engine_t *e, ocspr_pass_kind_t kind, apr_time_t deadline_mono,
+                       ocspr_pass_result_t *res, apr_pool_t *p);
+
+/* From any thread: end the current pass and every wait, for good. */
+void ocspr_engine_stop(ocspr_engine_t *e);
+int ocspr_engine_stopping(ocspr_engine_t *e);
+/* From any thread: end the current wait now (a refresh was asked for). */
+void ocspr_engine_wake(ocspr_engine_t *e);
+
+/* Sleep for timeout on the monotonic clock, less when woken or stopped.
+ * Returns non-zero when the engine is stopped. */
+int ocspr_engine_wait(ocspr_engine_t *e, apr_interval_time_t timeout);
+
+/* How long the leader should sleep after a pass (policy bounds applied). */
+apr_interval_time_t ocspr_engine_sleep_time(ocspr_engine_t *e, const ocspr_pass_result_t *res);
+
+/* Ask for a refresh of c at the next pass (from a status page). */
+void ocspr_engine_request_refresh(ocspr_engine_t *e, ocspr_engine_cert_t *c);
+
+/* Decisions, exposed for the tests. What a pass does with a certificate whose
+ * state is st at wall time now and monotonic time mono. */
+typedef enum {
+    OCSPR_ACTION_IDLE,      /* hold what we have; check the serving cache */
+    OCSPR_ACTION_FETCH,     /* due: adopt from the fleet or fetch */
+    OCSPR_ACTION_EXPIRED    /* the held response expired: forget it, restart the backoff, fetch */
+} ocspr_engine_action_t;
+
+ocspr_engine_action_t ocspr_engine_decide(const ocspr_cert_state_t *st, apr_time_t now,
+                                          apr_time_t mono);
+
+#endif /* OCSPR_ENGINE_H */

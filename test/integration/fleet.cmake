@@ -1,0 +1,1 @@
+# Integration tests (fleet): registered with ocspr_add_integration_test.

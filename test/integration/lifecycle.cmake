@@ -1,0 +1,1 @@
+# Integration tests (lifecycle): registered with ocspr_add_integration_test.

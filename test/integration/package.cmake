@@ -1,0 +1,1 @@
+# Integration tests (package): registered with ocspr_add_integration_test.

@@ -1,0 +1,1 @@
+# Integration tests (scale): registered with ocspr_add_integration_test.
