@@ -11,46 +11,14 @@
 #include "http_ssl.h"
 
 #include "mod_ocsp_refresh.h"
+#include "ocspr_engine.h"
 #include "ocspr_response.h"
 #include "ocspr_tags.h"
-
-#define OCSPR_REASON_MAX 320
 
 /* Mutex types, configurable with the stock Mutex directive. */
 #define OCSPR_MUTEX_CACHE  "ocsp-refresh-cache"   /* socache access, non MP-safe providers */
 #define OCSPR_MUTEX_STATE  "ocsp-refresh-state"   /* shared per-certificate state */
 #define OCSPR_MUTEX_LEADER "ocsp-refresh-leader"  /* held by the one refreshing process */
-
-typedef enum {
-    OCSPR_SOURCE_NONE = 0,
-    OCSPR_SOURCE_STORE,        /* loaded from the on-disk store */
-    OCSPR_SOURCE_NETWORK       /* fetched from the responder */
-} ocspr_source_t;
-
-/* Per-certificate state every process can read, in shared memory. Written
- * under the state mutex; response_len is also read lock-free by handshakes
- * as a buffer size hint. */
-typedef struct {
-    /* the held response */
-    int cert_status;                    /* ocspr_cert_status_t; NONE: nothing held */
-    apr_time_t this_update;
-    apr_time_t next_update;
-    apr_time_t produced_at;
-    apr_time_t revoked_at;
-    int revocation_reason;
-    apr_time_t fetched;
-    apr_uint32_t response_len;
-    int source;                         /* ocspr_source_t */
-    /* attempts */
-    apr_time_t last_attempt;
-    apr_time_t next_attempt;
-    int last_outcome;                   /* ocspr_outcome_t */
-    char last_reason[OCSPR_REASON_MAX];
-    int consecutive_failures;
-    apr_interval_time_t last_latency;
-    apr_uint64_t outcomes[OCSPR_OUTCOME_COUNT];  /* attempts by outcome, since start */
-    int refresh_requested;              /* set by the status page's action */
-} ocspr_cert_state_t;
 
 typedef struct {
     apr_uint32_t magic;
@@ -59,6 +27,11 @@ typedef struct {
     apr_time_t leader_since;
     apr_time_t last_tick;               /* the leader's last maintenance pass */
     apr_uint32_t wakeups;               /* bumped to make the leader look again now */
+    /* the fleet exchange's health, as the leader last saw it */
+    apr_uint64_t fleet_errors;          /* get/put calls that failed (not "absent") */
+    apr_time_t fleet_last_ok;           /* last successful get or put; 0 never */
+    apr_time_t fleet_last_error_time;   /* 0 never */
+    char fleet_last_error[OCSPR_REASON_MAX];
     ocspr_cert_state_t certs[1];        /* nentries of them */
 } ocspr_shared_t;
 

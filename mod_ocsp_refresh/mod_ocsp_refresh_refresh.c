@@ -24,7 +24,7 @@ static void policy_state(ocspr_policy_state_t *pst, const ocspr_cert_state_t *st
         pst->next_update = st->next_update;
     }
     pst->consecutive_failures = st->consecutive_failures;
-    pst->fetched = st->source == OCSPR_SOURCE_NETWORK ? st->fetched : 0;
+    pst->fetched = st->source == OCSPR_SOURCE_NETWORK ? st->obtained : 0;
 }
 
 static void schedule(ocspr_module_t *e, ocspr_cert_state_t *st, apr_time_t now)
@@ -117,7 +117,7 @@ static void apply_response(ocspr_module_t *e, const ocspr_entry_t *entry,
         st->produced_at = res->info.produced_at;
         st->revoked_at = res->info.revoked_at;
         st->revocation_reason = res->info.revocation_reason;
-        st->fetched = now;
+        st->obtained = now;
         st->source = source;
     }
     if (source == OCSPR_SOURCE_NETWORK) {

@@ -71,7 +71,7 @@ static void row_from_state(ocspr_status_row_t *row, const ocspr_cert_state_t *st
     row->produced_at = st->produced_at;
     row->revoked_at = st->revoked_at;
     row->revocation_reason = st->revocation_reason;
-    row->fetched = st->fetched;
+    row->fetched = st->obtained;
     row->response_len = st->response_len;
     row->source = source_name(st->source);
     row->next_attempt = st->next_attempt;
