@@ -29,6 +29,9 @@ typedef enum {
     OCSPR_REJECT_NO_NEXT_UPDATE,    /* nextUpdate absent: cannot bound the staple */
     OCSPR_REJECT_EXPIRED,           /* nextUpdate not after now */
     OCSPR_REJECT_BAD_PERIOD,        /* nextUpdate not after thisUpdate */
+    OCSPR_REJECT_CERTID_REPEATED,   /* more than one SingleResponse for our CertID */
+    OCSPR_REJECT_PRODUCED_AT_FUTURE,/* producedAt later than now + skew */
+    OCSPR_REJECT_TOO_OLD,           /* thisUpdate older than opts->max_age */
     OCSPR_REJECT_COUNT
 } ocspr_reject_t;
 
@@ -39,6 +42,9 @@ typedef struct {
     apr_size_t max_size;            /* 0: OCSPR_RESPONSE_MAX_SIZE */
     apr_interval_time_t clock_skew; /* tolerated for thisUpdate in the future; default 5 min if negative */
     apr_time_t now;                 /* 0: apr_time_now() */
+    apr_interval_time_t max_age;    /* 0: no limit; else reject a response whose thisUpdate
+                                       is older than now - max_age (the age mod_ssl's
+                                       SSLStaplingResponseMaxAge bounds) */
 } ocspr_validate_opts_t;
 
 typedef struct {

@@ -37,6 +37,9 @@ static const char *const reject_names[OCSPR_REJECT_COUNT] = {
     [OCSPR_REJECT_NO_NEXT_UPDATE] = "no_next_update",
     [OCSPR_REJECT_EXPIRED] = "expired",
     [OCSPR_REJECT_BAD_PERIOD] = "bad_period",
+    [OCSPR_REJECT_CERTID_REPEATED] = "certid_repeated",
+    [OCSPR_REJECT_PRODUCED_AT_FUTURE] = "produced_at_future",
+    [OCSPR_REJECT_TOO_OLD] = "too_old",
 };
 
 const char *ocspr_reject_name(ocspr_reject_t reject)
@@ -358,7 +361,7 @@ apr_status_t ocspr_response_validate(ocspr_response_info_t *info, apr_pool_t *p,
                                      const ocspr_cert_t *cert, const ocspr_cert_t *issuer,
                                      const ocspr_validate_opts_t *opts)
 {
-    static const ocspr_validate_opts_t default_opts = { 0, -1, 0 };
+    static const ocspr_validate_opts_t default_opts = { 0, -1, 0, 0 };
     apr_size_t max_size;
     const unsigned char *cursor = der;
     OCSP_RESPONSE *resp = NULL;

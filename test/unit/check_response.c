@@ -250,7 +250,8 @@ static void build_default(unsigned char **pder, apr_size_t *plen, apr_time_t now
 
 static ocspr_validate_opts_t opts_at(apr_time_t now, apr_interval_time_t skew)
 {
-    ocspr_validate_opts_t opts = { 0, skew, now };
+    ocspr_validate_opts_t opts = { .clock_skew = skew, .now = now };
+
     return opts;
 }
 
@@ -399,7 +400,8 @@ START_TEST(test_reject_names)
     static const char *const expected[OCSPR_REJECT_COUNT] = {
         "none", "empty", "oversize", "parse", "response_status", "not_basic", "certid",
         "signer_unknown", "signer_not_issued", "signer_no_eku", "signer_expired", "signature",
-        "this_update_future", "no_next_update", "expired", "bad_period",
+        "this_update_future", "no_next_update", "expired", "bad_period", "certid_repeated",
+        "produced_at_future", "too_old",
     };
     int i;
 
