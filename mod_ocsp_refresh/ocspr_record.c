@@ -10,19 +10,20 @@
 #define OFF_VERSION      4
 #define OFF_STATUS       5
 #define OFF_RESERVED1    6
-#define OFF_FETCHED      8
-#define OFF_THIS_UPDATE  16
-#define OFF_NEXT_UPDATE  24
-#define OFF_DER_LEN      32
-#define OFF_RESERVED2    36
+#define OFF_ID           8
+#define OFF_FETCHED      28
+#define OFF_THIS_UPDATE  36
+#define OFF_NEXT_UPDATE  44
+#define OFF_DER_LEN      52
+#define OFF_RESERVED2    56
 #define RESERVED1_LEN    2
 #define RESERVED2_LEN    4
 
 void ocspr_record_key(unsigned char key[OCSPR_RECORD_KEY_LEN],
                       const unsigned char id[OCSPR_CERT_ID_LEN])
 {
-    memcpy(key, OCSPR_RECORD_KEY_PREFIX, OCSPR_RECORD_KEY_PREFIX_LEN);
-    memcpy(key + OCSPR_RECORD_KEY_PREFIX_LEN, id, OCSPR_CERT_ID_LEN);
+    memcpy(key, id, OCSPR_CERT_ID_LEN);
+    memcpy(key + OCSPR_CERT_ID_LEN, OCSPR_RECORD_KEY_TAG, OCSPR_RECORD_KEY_TAG_LEN);
 }
 
 static void put_u32(unsigned char *p, uint32_t v)
@@ -93,6 +94,7 @@ apr_status_t ocspr_record_encode(unsigned char *buf, apr_size_t buflen, apr_size
     buf[OFF_VERSION] = OCSPR_RECORD_VERSION;
     buf[OFF_STATUS] = (unsigned char)rec->cert_status;
     memset(buf + OFF_RESERVED1, 0, RESERVED1_LEN);
+    memcpy(buf + OFF_ID, rec->id, OCSPR_CERT_ID_LEN);
     put_time(buf + OFF_FETCHED, rec->fetched);
     put_time(buf + OFF_THIS_UPDATE, rec->this_update);
     put_time(buf + OFF_NEXT_UPDATE, rec->next_update);
@@ -117,17 +119,22 @@ static int all_zero(const unsigned char *p, apr_size_t len)
     return 1;
 }
 
-apr_status_t ocspr_record_decode(ocspr_record_t *rec, const unsigned char *buf, apr_size_t len)
+apr_status_t ocspr_record_decode(ocspr_record_t *rec, const unsigned char *buf, apr_size_t len,
+                                 const unsigned char expected_id[OCSPR_CERT_ID_LEN])
 {
     int cert_status;
     apr_time_t fetched, this_update, next_update;
     apr_size_t der_len;
 
+    if (expected_id == NULL) {
+        return APR_EINVAL;
+    }
     if (buf == NULL || len < OCSPR_RECORD_HDR_LEN
         || get_u32(buf + OFF_MAGIC) != OCSPR_RECORD_MAGIC
         || buf[OFF_VERSION] != OCSPR_RECORD_VERSION
         || !all_zero(buf + OFF_RESERVED1, RESERVED1_LEN)
-        || !all_zero(buf + OFF_RESERVED2, RESERVED2_LEN)) {
+        || !all_zero(buf + OFF_RESERVED2, RESERVED2_LEN)
+        || memcmp(buf + OFF_ID, expected_id, OCSPR_CERT_ID_LEN) != 0) {
         return OCSPR_EINVALID;
     }
     cert_status = buf[OFF_STATUS];
@@ -139,6 +146,7 @@ apr_status_t ocspr_record_decode(ocspr_record_t *rec, const unsigned char *buf, 
         || der_len != len - OCSPR_RECORD_HDR_LEN) {
         return OCSPR_EINVALID;
     }
+    memcpy(rec->id, buf + OFF_ID, OCSPR_CERT_ID_LEN);
     rec->cert_status = cert_status;
     rec->fetched = fetched;
     rec->this_update = this_update;

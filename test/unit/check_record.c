@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
+#include <openssl/sha.h>
 
 #include "check_support.h"
 #include "ocspr_record.h"
@@ -12,6 +13,19 @@
 #define DER_LEN 300
 
 static unsigned char sample_der[DER_LEN];
+static const unsigned char sample_id[OCSPR_CERT_ID_LEN] = {
+    0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9,
+    0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf, 0xb0, 0xb1, 0xb2, 0xb3,
+};
+
+/* A certificate id: SHA-1 of some bytes, as real ids are. */
+static void make_id(unsigned char id[OCSPR_CERT_ID_LEN], unsigned int n)
+{
+    char seed[32];
+    int len = snprintf(seed, sizeof(seed), "certificate %u", n);
+
+    SHA1((const unsigned char *)seed, (size_t)len, id);
+}
 
 static ocspr_record_t sample_record(void)
 {
@@ -21,6 +35,7 @@ static ocspr_record_t sample_record(void)
     for (i = 0; i < DER_LEN; i++) {
         sample_der[i] = (unsigned char)(i * 31 + 7);
     }
+    memcpy(rec.id, sample_id, OCSPR_CERT_ID_LEN);
     rec.cert_status = OCSPR_CERT_STATUS_REVOKED;
     rec.fetched = apr_time_from_sec(1700000100) + 123;
     rec.this_update = apr_time_from_sec(1700000000);
@@ -56,7 +71,7 @@ static unsigned char *sample_encoded(apr_size_t *plen)
 
 static int same_fields(const ocspr_record_t *a, const ocspr_record_t *b)
 {
-    return a->cert_status == b->cert_status && a->fetched == b->fetched
+    return memcmp(a->id, b->id, OCSPR_CERT_ID_LEN) == 0 && a->cert_status == b->cert_status && a->fetched == b->fetched
            && a->this_update == b->this_update && a->next_update == b->next_update
            && a->der_len == b->der_len && memcmp(a->der, b->der, a->der_len) == 0;
 }
@@ -69,7 +84,7 @@ static void put_u32(unsigned char *p, uint32_t v)
     p[3] = (unsigned char)v;
 }
 
-START_TEST(key_is_prefix_and_raw_id)
+START_TEST(key_is_raw_id_then_tag)
 {
     unsigned char id[OCSPR_CERT_ID_LEN], key[OCSPR_RECORD_KEY_LEN];
     int i;
@@ -79,8 +94,59 @@ START_TEST(key_is_prefix_and_raw_id)
     }
     ocspr_record_key(key, id);
     ck_assert_int_eq(OCSPR_RECORD_KEY_LEN, 27);
-    ck_assert_int_eq(memcmp(key, "ocspr1:", 7), 0);
-    ck_assert_int_eq(memcmp(key + 7, id, OCSPR_CERT_ID_LEN), 0);
+    ck_assert_int_eq(memcmp(key, id, OCSPR_CERT_ID_LEN), 0);
+    ck_assert_int_eq(memcmp(key + OCSPR_CERT_ID_LEN, ":ocspr2", 7), 0);
+}
+END_TEST
+
+/* httpd's shmcb stores a key in sub-cache (first key byte & (n - 1)), n a
+ * power of two up to 256 chosen from the cache size. Over `count` ids, the
+ * fullest sub-cache's load as a multiple of the mean. */
+static double fullest_subcache_load(void (*make_key)(unsigned char *, const unsigned char *),
+                                    unsigned int subcaches, unsigned int count)
+{
+    unsigned int load[256] = { 0 }, most = 0, n;
+
+    for (n = 0; n < count; n++) {
+        unsigned char id[OCSPR_CERT_ID_LEN], key[OCSPR_RECORD_KEY_LEN];
+        unsigned int slot;
+
+        make_id(id, n);
+        make_key(key, id);
+        slot = key[0] & (subcaches - 1);
+        if (++load[slot] > most) {
+            most = load[slot];
+        }
+    }
+    return most / ((double)count / subcaches);
+}
+
+static void our_key(unsigned char *key, const unsigned char *id)
+{
+    ocspr_record_key(key, id);
+}
+
+/* The version-1 layout ("ocspr1:" + id): what issue 9 measured. */
+static void common_prefix_key(unsigned char *key, const unsigned char *id)
+{
+    memcpy(key, "ocspr1:", 7);
+    memcpy(key + 7, id, OCSPR_CERT_ID_LEN);
+}
+
+START_TEST(key_spreads_over_shmcb_subcaches)
+{
+    static const unsigned int subcache_counts[] = { 32, 64, 128, 256 };
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(subcache_counts) / sizeof(subcache_counts[0]); i++) {
+        unsigned int n = subcache_counts[i];
+        double ours = fullest_subcache_load(our_key, n, 1000);
+        double prefixed = fullest_subcache_load(common_prefix_key, n, 1000);
+
+        ck_assert_msg(ours <= 3.0, "%u sub-caches: the fullest holds %.1f x the mean", n, ours);
+        /* The rule tells the layouts apart: a common prefix is one sub-cache. */
+        ck_assert_msg(prefixed == n, "%u sub-caches: prefixed keys load %.1f x", n, prefixed);
+    }
 }
 END_TEST
 
@@ -97,7 +163,7 @@ START_TEST(round_trip)
         rec.cert_status = statuses[i];
         ck_assert_int_eq(ocspr_record_encode(buf, sizeof(buf), &written, &rec), APR_SUCCESS);
         ck_assert_uint_eq(written, OCSPR_RECORD_HDR_LEN + DER_LEN);
-        ck_assert_int_eq(ocspr_record_decode(&out, buf, written), APR_SUCCESS);
+        ck_assert_int_eq(ocspr_record_decode(&out, buf, written, sample_id), APR_SUCCESS);
         ck_assert(same_fields(&rec, &out));
         ck_assert_ptr_eq(out.der, buf + OCSPR_RECORD_HDR_LEN);
     }
@@ -111,7 +177,9 @@ START_TEST(header_layout_is_big_endian)
     apr_size_t len;
     unsigned char *buf = sample_encoded(&len);
     static const unsigned char expected[OCSPR_RECORD_HDR_LEN] = {
-        'O', 'C', 'S', 'R', 1, OCSPR_CERT_STATUS_REVOKED, 0, 0,
+        'O', 'C', 'S', 'R', 2, OCSPR_CERT_STATUS_REVOKED, 0, 0,
+        0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9,     /* certificate id */
+        0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf, 0xb0, 0xb1, 0xb2, 0xb3,
         0x00, 0x06, 0x0a, 0x24, 0x1e, 0x14, 0x21, 0x7b,     /* fetched */
         0x00, 0x06, 0x0a, 0x24, 0x18, 0x1e, 0x40, 0x00,     /* this_update */
         0x00, 0x06, 0x0a, 0xb0, 0xe9, 0x01, 0xe0, 0x00,     /* next_update */
@@ -175,6 +243,40 @@ START_TEST(encode_rejects_unencodable)
 }
 END_TEST
 
+/* A record read under one certificate's key must be that certificate's:
+ * whatever byte of the id differs, the record is refused. */
+START_TEST(decode_checks_the_certificate_id)
+{
+    apr_size_t len, i;
+    unsigned char *buf = sample_encoded(&len);
+    unsigned char other[OCSPR_CERT_ID_LEN];
+    ocspr_record_t out, untouched;
+
+    memset(&out, 0x5c, sizeof(out));
+    memcpy(&untouched, &out, sizeof(out));
+    for (i = 0; i < OCSPR_CERT_ID_LEN; i++) {
+        memcpy(other, sample_id, OCSPR_CERT_ID_LEN);
+        other[i] ^= 0x01;
+        ck_assert_msg(ocspr_record_decode(&out, buf, len, other) == OCSPR_EINVALID,
+                      "id differing in byte %lu accepted", (unsigned long)i);
+    }
+    ck_assert_int_eq(ocspr_record_decode(&out, buf, len, NULL), APR_EINVAL);
+    ck_assert_int_eq(memcmp(&out, &untouched, sizeof(out)), 0);
+    ck_assert_int_eq(ocspr_record_decode(&out, buf, len, sample_id), APR_SUCCESS);
+    ck_assert_int_eq(memcmp(out.id, sample_id, OCSPR_CERT_ID_LEN), 0);
+}
+END_TEST
+
+/* The body cap is the response cap that transport, validator and store
+ * apply, and OCSPR_RECORD_MAX_LEN holds the largest record. */
+START_TEST(cap_is_the_response_cap)
+{
+    ck_assert_uint_eq(OCSPR_RECORD_MAX_DER, OCSPR_RESPONSE_MAX_SIZE);
+    ck_assert_uint_eq(OCSPR_RECORD_MAX_DER, 64 * 1024);
+    ck_assert_uint_eq(OCSPR_RECORD_MAX_LEN, OCSPR_RECORD_HDR_LEN + 64 * 1024);
+}
+END_TEST
+
 START_TEST(largest_der_round_trips)
 {
     ocspr_record_t rec = sample_record(), out;
@@ -186,10 +288,10 @@ START_TEST(largest_der_round_trips)
     rec.der = der;
     rec.der_len = OCSPR_RECORD_MAX_DER;
     len = ocspr_record_encoded_len(&rec);
-    ck_assert_uint_eq(len, OCSPR_RECORD_HDR_LEN + OCSPR_RECORD_MAX_DER);
+    ck_assert_uint_eq(len, OCSPR_RECORD_MAX_LEN);
     buf = apr_palloc(ocspr_test_pool, len);
     ck_assert_int_eq(ocspr_record_encode(buf, len, NULL, &rec), APR_SUCCESS);
-    ck_assert_int_eq(ocspr_record_decode(&out, buf, len), APR_SUCCESS);
+    ck_assert_int_eq(ocspr_record_decode(&out, buf, len, sample_id), APR_SUCCESS);
     ck_assert(same_fields(&rec, &out));
 }
 END_TEST
@@ -202,12 +304,12 @@ START_TEST(every_truncation_fails)
 
     for (cut = 0; cut < len; cut++) {
         unsigned char *copy = exact_copy(buf, cut);
-        apr_status_t rv = ocspr_record_decode(&out, copy, cut);
+        apr_status_t rv = ocspr_record_decode(&out, copy, cut, sample_id);
 
         free(copy);
         ck_assert_msg(rv == OCSPR_EINVALID, "length %lu", (unsigned long)cut);
     }
-    ck_assert_int_eq(ocspr_record_decode(&out, NULL, 0), OCSPR_EINVALID);
+    ck_assert_int_eq(ocspr_record_decode(&out, NULL, 0, sample_id), OCSPR_EINVALID);
 }
 END_TEST
 
@@ -219,8 +321,8 @@ START_TEST(trailing_bytes_fail)
     ocspr_record_t out;
 
     memcpy(longer, buf, len);
-    ck_assert_int_eq(ocspr_record_decode(&out, longer, len + 1), OCSPR_EINVALID);
-    ck_assert_int_eq(ocspr_record_decode(&out, longer, len), APR_SUCCESS);
+    ck_assert_int_eq(ocspr_record_decode(&out, longer, len + 1, sample_id), OCSPR_EINVALID);
+    ck_assert_int_eq(ocspr_record_decode(&out, longer, len, sample_id), APR_SUCCESS);
 }
 END_TEST
 
@@ -240,7 +342,7 @@ START_TEST(every_header_corruption_is_caught)
             int noticed = 1;
 
             copy[pos] ^= masks[m];
-            if (ocspr_record_decode(&out, copy, len) != APR_SUCCESS) {
+            if (ocspr_record_decode(&out, copy, len, sample_id) != APR_SUCCESS) {
                 rejected++;
             }
             else {
@@ -254,8 +356,9 @@ START_TEST(every_header_corruption_is_caught)
         }
     }
     ck_assert_int_eq(rejected + changed, OCSPR_RECORD_HDR_LEN * (int)sizeof(masks));
-    /* Magic, version, reserved and der_len corruption are all rejected. */
-    ck_assert_int_ge(rejected, (4 + 1 + 2 + 4 + 4) * (int)sizeof(masks));
+    /* Magic, version, reserved, certificate id and der_len corruption are
+     * all rejected. */
+    ck_assert_int_ge(rejected, (4 + 1 + 2 + OCSPR_CERT_ID_LEN + 4 + 4) * (int)sizeof(masks));
 }
 END_TEST
 
@@ -269,19 +372,22 @@ typedef struct {
 static const header_patch_row_t header_patches[] = {
     { "wrong magic", 0, 4, 0x4F435353u },
     { "version 0", 4, 1, 0 },
-    { "version 2", 4, 1, 2 },
+    { "version 1 (before the certificate id)", 4, 1, 1 },
+    { "version 3", 4, 1, 3 },
     { "status none", 5, 1, OCSPR_CERT_STATUS_NONE },
     { "status 4", 5, 1, 4 },
     { "reserved (first block)", 7, 1, 1 },
-    { "reserved (second block)", 39, 1, 1 },
-    { "der_len 0", 32, 4, 0 },
-    { "der_len one short", 32, 4, DER_LEN - 1 },
-    { "der_len one long", 32, 4, DER_LEN + 1 },
-    { "der_len over the maximum", 32, 4, OCSPR_RECORD_MAX_DER + 1 },
-    { "der_len 2^32-1", 32, 4, UINT32_MAX },
-    { "negative fetched", 8, 1, 0x80 },
-    { "negative thisUpdate", 16, 1, 0x80 },
-    { "nextUpdate before thisUpdate", 24, 4, 0 },
+    { "reserved (second block)", 59, 1, 1 },
+    { "another certificate id (first byte)", 8, 1, 0xa1 },
+    { "another certificate id (last byte)", 27, 1, 0 },
+    { "der_len 0", 52, 4, 0 },
+    { "der_len one short", 52, 4, DER_LEN - 1 },
+    { "der_len one long", 52, 4, DER_LEN + 1 },
+    { "der_len over the maximum", 52, 4, OCSPR_RECORD_MAX_DER + 1 },
+    { "der_len 2^32-1", 52, 4, UINT32_MAX },
+    { "negative fetched", 28, 1, 0x80 },
+    { "negative thisUpdate", 36, 1, 0x80 },
+    { "nextUpdate before thisUpdate", 44, 4, 0 },
 };
 
 START_TEST(decode_rejects_each_rule)
@@ -299,7 +405,8 @@ START_TEST(decode_rejects_each_rule)
     }
     memset(&out, 0x5c, sizeof(out));
     memcpy(&untouched, &out, sizeof(out));
-    ck_assert_msg(ocspr_record_decode(&out, buf, len) == OCSPR_EINVALID, "%s", row->what);
+    ck_assert_msg(ocspr_record_decode(&out, buf, len, sample_id) == OCSPR_EINVALID, "%s",
+                  row->what);
     ck_assert_msg(memcmp(&out, &untouched, sizeof(out)) == 0, "%s: rec modified", row->what);
 }
 END_TEST
@@ -310,8 +417,8 @@ START_TEST(decode_rejects_next_update_equal_this_update)
     unsigned char *buf = sample_encoded(&len);
     ocspr_record_t out;
 
-    memcpy(buf + 24, buf + 16, 8);
-    ck_assert_int_eq(ocspr_record_decode(&out, buf, len), OCSPR_EINVALID);
+    memcpy(buf + 44, buf + 36, 8);
+    ck_assert_int_eq(ocspr_record_decode(&out, buf, len, sample_id), OCSPR_EINVALID);
 }
 END_TEST
 
@@ -325,8 +432,8 @@ START_TEST(oversized_der_len_with_matching_buffer)
     ocspr_record_t out;
 
     memcpy(buf, sample_encoded(&small_len), OCSPR_RECORD_HDR_LEN);
-    put_u32(buf + 32, OCSPR_RECORD_MAX_DER + 1);
-    ck_assert_int_eq(ocspr_record_decode(&out, buf, len), OCSPR_EINVALID);
+    put_u32(buf + 52, OCSPR_RECORD_MAX_DER + 1);
+    ck_assert_int_eq(ocspr_record_decode(&out, buf, len, sample_id), OCSPR_EINVALID);
 }
 END_TEST
 
@@ -338,11 +445,14 @@ Suite *ocspr_suite_record(void)
     TCase *tc = tcase_create("record");
 
     ocspr_tc_add_pool_fixture(tc);
-    tcase_add_test(tc, key_is_prefix_and_raw_id);
+    tcase_add_test(tc, key_is_raw_id_then_tag);
+    tcase_add_test(tc, key_spreads_over_shmcb_subcaches);
     tcase_add_test(tc, round_trip);
     tcase_add_test(tc, header_layout_is_big_endian);
     tcase_add_test(tc, encode_needs_room);
     tcase_add_loop_test(tc, encode_rejects_unencodable, 0, ROWS(bad_records));
+    tcase_add_test(tc, decode_checks_the_certificate_id);
+    tcase_add_test(tc, cap_is_the_response_cap);
     tcase_add_test(tc, largest_der_round_trips);
     tcase_add_test(tc, every_truncation_fails);
     tcase_add_test(tc, trailing_bytes_fail);
