@@ -1,11 +1,14 @@
 /* The on-disk store (contract in ocspr_store.h). Files in the directory are
- * treated as hostile: names are matched exactly, sizes are capped, and the
- * type is checked before opening (opening a FIFO would block the server). */
+ * treated as hostile: names are matched exactly, links are never followed,
+ * sizes are capped, and the type is checked on the open descriptor (opened
+ * non-blocking, so a FIFO cannot block the server). */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <apr_file_io.h>
+#include <apr_general.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
 
@@ -13,12 +16,19 @@
 
 #define HEX_ID_LEN        (2 * OCSPR_CERT_ID_LEN)
 #define SUFFIX_LEN        (sizeof(OCSPR_STORE_SUFFIX) - 1)
-#define TEMP_TEMPLATE     ".XXXXXX"
-#define TEMP_RANDOM_LEN   6            /* the XXXXXX mkstemp replaces */
+#define TEMP_RANDOM_LEN   6
 #define TEMP_NAME_LEN     (1 + HEX_ID_LEN + 1 + TEMP_RANDOM_LEN)
+/* Names taken by others (a leftover, a planted link) are skipped; this many
+ * collisions in a row in 62^6 names means something is wrong. */
+#define TEMP_TRIES        16
 
 #define REASON_FOREIGN    "foreign file (name is not <40 lowercase hex>" OCSPR_STORE_SUFFIX ")"
 #define REASON_LEFTOVER   "leftover temporary file of an interrupted write"
+#define REASON_SYMLINK    "symbolic link (not followed: store files are never read through links)"
+#define REASON_NOT_REG    "not a regular file"
+
+static const char TEMP_ALPHABET[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 static const char *error_text(apr_pool_t *p, apr_status_t rv)
 {
@@ -52,40 +62,218 @@ static apr_status_t sync_directory(const char *dir)
     return rv;
 }
 
+/* mkdir dir (0700), after its missing parents (0755: they only lead the
+ * way). *pcreated tells whether dir itself was made now. */
+static apr_status_t make_store_dir(int *pcreated, const char *dir, apr_pool_t *p)
+{
+    char *parent, *slash;
+    apr_status_t rv;
+
+    *pcreated = 0;
+    if (mkdir(dir, 0700) == 0) {
+        *pcreated = 1;
+        return APR_SUCCESS;
+    }
+    if (errno == EEXIST) {
+        return APR_SUCCESS;
+    }
+    if (errno != ENOENT) {
+        return APR_FROM_OS_ERROR(errno);
+    }
+    parent = apr_pstrdup(p, dir);
+    slash = strrchr(parent, '/');
+    if (slash == NULL || slash == parent) {
+        return APR_ENOENT;
+    }
+    *slash = '\0';
+    rv = apr_dir_make_recursive(parent, APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_UEXECUTE
+                                        | APR_FPROT_GREAD | APR_FPROT_GEXECUTE
+                                        | APR_FPROT_WREAD | APR_FPROT_WEXECUTE, p);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (mkdir(dir, 0700) != 0) {
+        return errno == EEXIST ? APR_SUCCESS : APR_FROM_OS_ERROR(errno);
+    }
+    *pcreated = 1;
+    return APR_SUCCESS;
+}
+
+/* The checks on an open store directory; on a refusal *problem says why. */
+static apr_status_t check_store_dir(int fd, int created, uid_t uid, gid_t gid,
+                                    const char **problem, apr_pool_t *p)
+{
+    struct stat sb;
+    apr_status_t rv;
+
+    if (fstat(fd, &sb) != 0) {
+        rv = APR_FROM_OS_ERROR(errno);
+        *problem = apr_pstrcat(p, "cannot be examined: ", error_text(p, rv), NULL);
+        return rv;
+    }
+    if (created) {
+        /* On the descriptor: whatever is at the name now, this is the
+         * directory we made. */
+        if ((sb.st_uid != uid || sb.st_gid != gid) && fchown(fd, uid, gid) != 0) {
+            rv = APR_FROM_OS_ERROR(errno);
+            *problem = apr_pstrcat(p, "was created but cannot be handed to the server's user "
+                                   "(fchown): ", error_text(p, rv), NULL);
+            return rv;
+        }
+        if (fchmod(fd, 0700) != 0) {
+            rv = APR_FROM_OS_ERROR(errno);
+            *problem = apr_pstrcat(p, "was created but cannot be made private (fchmod): ",
+                                   error_text(p, rv), NULL);
+            return rv;
+        }
+        return APR_SUCCESS;
+    }
+    if (sb.st_uid != uid) {
+        *problem = apr_psprintf(p, "is owned by uid %ld, not by the server's user (uid %ld); "
+                                "an existing directory is never chowned: chown it or remove "
+                                "it (it is then created)", (long)sb.st_uid, (long)uid);
+        return OCSPR_EINVALID;
+    }
+    if ((sb.st_mode & S_IRWXU) != S_IRWXU) {
+        *problem = apr_psprintf(p, "has mode %04o: its owner must be able to read, write and "
+                                "enter it (u+rwx)", (unsigned)(sb.st_mode & 07777));
+        return OCSPR_EINVALID;
+    }
+    if (sb.st_mode & S_IWOTH) {
+        *problem = apr_psprintf(p, "has mode %04o: writable by every user, who could plant "
+                                "files in it (chmod o-w)", (unsigned)(sb.st_mode & 07777));
+        return OCSPR_EINVALID;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t ocspr_store_dir_prepare(const char *dir, uid_t uid, gid_t gid,
+                                     const char **problem, apr_pool_t *p)
+{
+    struct stat sb;
+    int created, fd;
+    apr_status_t rv;
+
+    *problem = NULL;
+    rv = make_store_dir(&created, dir, p);
+    if (rv != APR_SUCCESS) {
+        *problem = apr_pstrcat(p, "cannot be created: ", error_text(p, rv), NULL);
+        return rv;
+    }
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        rv = APR_FROM_OS_ERROR(errno);
+        if (lstat(dir, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+            *problem = "is a symbolic link (refused: store directories are not followed "
+                       "through links; point OCSPRefreshStore at the real directory)";
+            return OCSPR_EINVALID;
+        }
+        if (APR_STATUS_IS_ENOTDIR(rv)) {
+            *problem = "is not a directory";
+            return OCSPR_EINVALID;
+        }
+        *problem = apr_pstrcat(p, "cannot be opened: ", error_text(p, rv), NULL);
+        return rv;
+    }
+    rv = check_store_dir(fd, created, uid, gid, problem, p);
+    close(fd);
+    return rv;
+}
+
+apr_status_t ocspr_store_create_new(int *pfd, const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+    if (fd < 0) {
+        return APR_FROM_OS_ERROR(errno);
+    }
+    /* The umask may have narrowed the mode; on the descriptor, never by path. */
+    if (fchmod(fd, 0600) != 0) {
+        apr_status_t rv = APR_FROM_OS_ERROR(errno);
+
+        close(fd);
+        unlink(path);
+        return rv;
+    }
+    *pfd = fd;
+    return APR_SUCCESS;
+}
+
+/* A new temp file ".<hex>.<6 random alphanumerics>" in dir: random, so a
+ * name cannot be planted in advance; exclusive, so a planted one is skipped. */
+static apr_status_t create_temp(int *pfd, const char **ptmp_path, const char *dir,
+                                const char *hex, apr_pool_t *p)
+{
+    unsigned char random[TEMP_RANDOM_LEN];
+    char suffix[TEMP_RANDOM_LEN + 1];
+    apr_status_t rv = APR_EEXIST;
+    int try, i;
+
+    for (try = 0; try < TEMP_TRIES && APR_STATUS_IS_EEXIST(rv); try++) {
+        if ((rv = apr_generate_random_bytes(random, sizeof(random))) != APR_SUCCESS) {
+            return rv;
+        }
+        for (i = 0; i < TEMP_RANDOM_LEN; i++) {
+            suffix[i] = TEMP_ALPHABET[random[i] % (sizeof(TEMP_ALPHABET) - 1)];
+        }
+        suffix[TEMP_RANDOM_LEN] = '\0';
+        *ptmp_path = apr_pstrcat(p, dir, "/.", hex, ".", suffix, NULL);
+        rv = ocspr_store_create_new(pfd, *ptmp_path);
+    }
+    return rv;
+}
+
+static apr_status_t write_all(int fd, const unsigned char *data, apr_size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return APR_FROM_OS_ERROR(errno);
+        }
+        data += n;
+        len -= (apr_size_t)n;
+    }
+    return APR_SUCCESS;
+}
+
 apr_status_t ocspr_store_save(const char *dir, const unsigned char id[OCSPR_CERT_ID_LEN],
                               const unsigned char *der, apr_size_t len, apr_pool_t *p,
                               ocspr_store_hook_fn *before_rename, void *baton)
 {
-    const char *hex = ocspr_hex(p, id, OCSPR_CERT_ID_LEN);
-    char *tmp_path = apr_pstrcat(p, dir, "/.", hex, TEMP_TEMPLATE, NULL);
-    apr_file_t *f = NULL;
-    int tmp_exists = 0;
+    const char *tmp_path = NULL;
+    int fd = -1, tmp_exists = 0;
     apr_status_t rv;
 
     if (der == NULL || len == 0) {
         return APR_EINVAL;
     }
-    /* Explicit flags: the default ones include APR_FOPEN_DELONCLOSE. */
-    rv = apr_file_mktemp(&f, tmp_path, APR_FOPEN_CREATE | APR_FOPEN_READ | APR_FOPEN_WRITE
-                                       | APR_FOPEN_EXCL | APR_FOPEN_BINARY, p);
+    rv = create_temp(&fd, &tmp_path, dir, ocspr_hex(p, id, OCSPR_CERT_ID_LEN), p);
     if (rv != APR_SUCCESS) {
-        f = NULL;
+        fd = -1;
         goto cleanup;
     }
     tmp_exists = 1;
-    if ((rv = apr_file_perms_set(tmp_path, APR_FPROT_UREAD | APR_FPROT_UWRITE)) != APR_SUCCESS
-        || (rv = apr_file_write_full(f, der, len, NULL)) != APR_SUCCESS
-        || (rv = apr_file_sync(f)) != APR_SUCCESS) {
+    if ((rv = write_all(fd, der, len)) != APR_SUCCESS) {
         goto cleanup;
     }
-    rv = apr_file_close(f);
-    f = NULL;
+    if (fsync(fd) != 0) {
+        rv = APR_FROM_OS_ERROR(errno);
+        goto cleanup;
+    }
+    rv = close(fd) == 0 ? APR_SUCCESS : APR_FROM_OS_ERROR(errno);
+    fd = -1;
     if (rv != APR_SUCCESS) {
         goto cleanup;
     }
     if (before_rename && (rv = before_rename(baton, tmp_path)) != APR_SUCCESS) {
         goto cleanup;
     }
+    /* rename replaces whatever is at the final name, a link included: the
+     * link's target is never opened. */
     rv = apr_file_rename(tmp_path, response_path(p, dir, id), p);
     if (rv != APR_SUCCESS) {
         goto cleanup;
@@ -94,8 +282,8 @@ apr_status_t ocspr_store_save(const char *dir, const unsigned char id[OCSPR_CERT
     rv = sync_directory(dir);
 
 cleanup:
-    if (f) {
-        apr_file_close(f);
+    if (fd >= 0) {
+        close(fd);
     }
     if (tmp_exists) {
         apr_file_remove(tmp_path, p);
@@ -104,56 +292,67 @@ cleanup:
 }
 
 /* Read a whole regular file of 1..max_len bytes. On failure *preason says
- * why, without the path. */
+ * why, without the path. Opened without following a link and without
+ * blocking (a FIFO), then checked on the descriptor: what is read is what
+ * was checked, even if the name is swapped in between. */
 static apr_status_t read_capped(unsigned char **pdata, apr_size_t *plen, const char **preason,
                                 const char *path, apr_size_t max_len, apr_pool_t *p)
 {
-    apr_finfo_t fi;
-    apr_file_t *f = NULL;
-    apr_size_t size;
-    apr_status_t rv;
+    struct stat sb;
+    apr_size_t size, got = 0;
+    apr_status_t rv = APR_SUCCESS;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 
-    rv = apr_stat(&fi, path, APR_FINFO_TYPE, p);
-    if (rv != APR_SUCCESS) {
-        *preason = apr_pstrcat(p, "cannot stat: ", error_text(p, rv), NULL);
-        return rv;
-    }
-    if (fi.filetype != APR_REG) {
-        *preason = "not a regular file";
-        return OCSPR_EINVALID;
-    }
-    rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, APR_FPROT_OS_DEFAULT, p);
-    if (rv != APR_SUCCESS) {
+    if (fd < 0) {
+        rv = APR_FROM_OS_ERROR(errno);
+        if (errno == ELOOP) {
+            *preason = REASON_SYMLINK;
+            return OCSPR_EINVALID;
+        }
         *preason = apr_pstrcat(p, "cannot open: ", error_text(p, rv), NULL);
         return rv;
     }
-    /* The size of what we opened, not of what we stat'ed: it may have been
-     * replaced in between. */
-    rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
-    if (rv != APR_SUCCESS) {
+    if (fstat(fd, &sb) != 0) {
+        rv = APR_FROM_OS_ERROR(errno);
         *preason = apr_pstrcat(p, "cannot read: ", error_text(p, rv), NULL);
         goto cleanup;
     }
-    if (fi.size == 0) {
+    if (!S_ISREG(sb.st_mode)) {
+        *preason = REASON_NOT_REG;
+        rv = OCSPR_EINVALID;
+        goto cleanup;
+    }
+    if (sb.st_size == 0) {
         *preason = "empty file";
         rv = OCSPR_EINVALID;
         goto cleanup;
     }
-    if (fi.size < 0 || (apr_uint64_t)fi.size > max_len) {
+    if (sb.st_size < 0 || (apr_uint64_t)sb.st_size > max_len) {
         *preason = apr_psprintf(p, "larger than %" APR_SIZE_T_FMT " bytes (%" APR_OFF_T_FMT
-                                " bytes)", max_len, fi.size);
+                                " bytes)", max_len, (apr_off_t)sb.st_size);
         rv = OCSPR_EINVALID;
         goto cleanup;
     }
-    size = (apr_size_t)fi.size;
+    size = (apr_size_t)sb.st_size;
     *pdata = apr_palloc(p, size);
-    rv = apr_file_read_full(f, *pdata, size, plen);
-    if (rv != APR_SUCCESS) {
-        *preason = apr_pstrcat(p, "cannot read: ", error_text(p, rv), NULL);
+    while (got < size) {
+        ssize_t n = read(fd, *pdata + got, size - got);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            /* A file that shrank under us reads as truncated. */
+            rv = n < 0 ? APR_FROM_OS_ERROR(errno) : APR_EOF;
+            *preason = apr_pstrcat(p, "cannot read: ", error_text(p, rv), NULL);
+            goto cleanup;
+        }
+        got += (apr_size_t)n;
     }
+    *plen = got;
 
 cleanup:
-    apr_file_close(f);
+    close(fd);
     return rv;
 }
 
@@ -285,6 +484,12 @@ static void visit(const char *dir, const apr_finfo_t *fi, apr_time_t now, apr_si
     }
     else if (is_temp_name(fi->name) && type_known && fi->filetype == APR_REG) {
         remove_stale_temp(path, fi, now, p, skip, baton);
+    }
+    else if (is_temp_name(fi->name) && type_known) {
+        /* Never written by a save (its temp files are created, not
+         * linked): left alone, the link's target untouched. */
+        report(skip, baton, path, OCSPR_EINVALID,
+               fi->filetype == APR_LNK ? REASON_SYMLINK : REASON_NOT_REG);
     }
     else {
         report(skip, baton, path, OCSPR_EINVALID, REASON_FOREIGN);

@@ -3,6 +3,7 @@
  * runs in the runner process even when a forked test failed. */
 #define _XOPEN_SOURCE 700   /* nftw */
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,6 +286,66 @@ static int file_mode(const char *path)
 
     ck_assert_int_eq(stat(path, &sb), 0);
     return (int)(sb.st_mode & 07777);
+}
+
+/* --- links and ownership ---------------------------------------------------- */
+
+/* A file outside the store that a planted link points at: what the store
+ * must never write, chmod or read. */
+typedef struct {
+    const char *path;
+    const char *content;
+    struct stat before;
+} bait_t;
+
+static bait_t *make_bait(const char *name, const char *content)
+{
+    bait_t *bait = apr_pcalloc(ocspr_test_pool, sizeof(*bait));
+
+    bait->path = apr_pstrcat(ocspr_test_pool, test_dir, "-", name, NULL);
+    bait->content = content;
+    write_file(bait->path, content, strlen(content));
+    ck_assert_int_eq(chmod(bait->path, 0644), 0);
+    ck_assert_int_eq(stat(bait->path, &bait->before), 0);
+    return bait;
+}
+
+static void assert_bait_untouched(const bait_t *bait)
+{
+    struct stat now;
+
+    assert_file_is(bait->path, (const unsigned char *)bait->content, strlen(bait->content));
+    ck_assert_int_eq(stat(bait->path, &now), 0);
+    ck_assert_int_eq(now.st_mode, bait->before.st_mode);
+    ck_assert_int_eq(now.st_uid, bait->before.st_uid);
+    ck_assert_int_eq(now.st_gid, bait->before.st_gid);
+    ck_assert_int_eq(now.st_mtime, bait->before.st_mtime);
+    remove(bait->path);
+}
+
+static int is_symlink(const char *path)
+{
+    struct stat sb;
+
+    return lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode);
+}
+
+static const char *temp_name(const unsigned char id[OCSPR_CERT_ID_LEN], const char *random)
+{
+    return apr_pstrcat(ocspr_test_pool, ".", ocspr_hex(ocspr_test_pool, id, OCSPR_CERT_ID_LEN),
+                       ".", random, NULL);
+}
+
+/* An owner that is not the test's: prepare is asked to hand the store to it. */
+static uid_t other_uid(void)
+{
+    return getuid() == 0 ? 65534 : getuid() + 1;
+}
+
+static void assert_problem_has(const char *problem, const char *part)
+{
+    ck_assert_ptr_nonnull(problem);
+    ck_assert_msg(strstr(problem, part) != NULL, "problem '%s' lacks '%s'", problem, part);
 }
 
 /* --- tests -------------------------------------------------------------- */
@@ -634,6 +695,242 @@ START_TEST(remove_is_idempotent)
 }
 END_TEST
 
+/* A link at the final name is replaced by the rename, never written through. */
+START_TEST(save_replaces_link_at_final_name)
+{
+    unsigned char id[OCSPR_CERT_ID_LEN];
+    unsigned char *der;
+    apr_size_t len;
+    bait_t *bait = make_bait("final-target", "not a response, keep me");
+    const char *final_path;
+
+    make_id(id, 1);
+    make_der(&der, &len, OCSP_RESPONSE_STATUS_TRYLATER);
+    final_path = path_in_dir(response_name(id));
+    ck_assert_int_eq(symlink(bait->path, final_path), 0);
+    ck_assert_int_eq(ocspr_store_save(test_dir, id, der, len, ocspr_test_pool, NULL, NULL),
+                     APR_SUCCESS);
+    ck_assert(!is_symlink(final_path));
+    assert_file_is(final_path, der, len);
+    ck_assert_int_eq(file_mode(final_path), 0600);
+    ck_assert_str_eq(dir_listing(), response_name(id));
+    assert_bait_untouched(bait);
+}
+END_TEST
+
+/* A temporary name that is taken, by a link (to a file or to nowhere) or a
+ * file, is never opened: the target stays as it was, a dangling link's
+ * target is not created. */
+START_TEST(temp_file_never_opens_a_planted_link)
+{
+    unsigned char id[OCSPR_CERT_ID_LEN];
+    bait_t *bait = make_bait("temp-target", "keep me too");
+    const char *link_path, *dangling, *nowhere, *taken;
+    int fd = -1;
+
+    make_id(id, 1);
+    link_path = path_in_dir(temp_name(id, "aB3dE6"));
+    dangling = path_in_dir(temp_name(id, "Zz9Yy8"));
+    nowhere = apr_pstrcat(ocspr_test_pool, test_dir, "-nowhere", NULL);
+    taken = path_in_dir(temp_name(id, "000000"));
+    ck_assert_int_eq(symlink(bait->path, link_path), 0);
+    ck_assert_int_eq(symlink(nowhere, dangling), 0);
+    write_file(taken, "x", 1);
+    ck_assert_int_eq(ocspr_store_create_new(&fd, link_path), APR_EEXIST);
+    ck_assert_int_eq(ocspr_store_create_new(&fd, dangling), APR_EEXIST);
+    ck_assert_int_eq(ocspr_store_create_new(&fd, taken), APR_EEXIST);
+    ck_assert_int_eq(fd, -1);
+    ck_assert_int_eq(access(nowhere, F_OK), -1);
+    assert_bait_untouched(bait);
+    assert_file_is(taken, (const unsigned char *)"x", 1);
+}
+END_TEST
+
+START_TEST(create_new_makes_a_private_file)
+{
+    const char *path = path_in_dir("new");
+    mode_t old_umask = umask(0);
+    int fd = -1;
+
+    ck_assert_int_eq(ocspr_store_create_new(&fd, path), APR_SUCCESS);
+    umask(old_umask);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, "ab", 2), 2);
+    ck_assert_int_eq(close(fd), 0);
+    ck_assert_int_eq(file_mode(path), 0600);
+    assert_file_is(path, (const unsigned char *)"ab", 2);
+}
+END_TEST
+
+/* Loading through a link is refused, by name and by scan, and the link's
+ * target (here a response another certificate would accept) is not read. */
+START_TEST(load_refuses_link)
+{
+    unsigned char id[OCSPR_CERT_ID_LEN], id_real[OCSPR_CERT_ID_LEN];
+    unsigned char *der, *got = NULL;
+    apr_size_t len, got_len = 0;
+    const char *target;
+    scan_log_t *log;
+
+    make_id(id, 1);
+    make_id(id_real, 2);
+    make_der(&der, &len, OCSP_RESPONSE_STATUS_TRYLATER);
+    target = apr_pstrcat(ocspr_test_pool, test_dir, "-response.der", NULL);
+    write_file(target, der, len);
+    ck_assert_int_eq(symlink(target, path_in_dir(response_name(id))), 0);
+    ck_assert_int_eq(ocspr_store_save(test_dir, id_real, der, len, ocspr_test_pool, NULL, NULL),
+                     APR_SUCCESS);
+    ck_assert_int_eq(ocspr_store_load(&got, &got_len, test_dir, id, MAX_LEN, ocspr_test_pool),
+                     OCSPR_EINVALID);
+    ck_assert_ptr_null(got);
+    log = scan_dir(APR_SUCCESS);
+    ck_assert_int_eq(log->accepted->nelts, 1);
+    ck_assert(was_accepted(log, id_real, der, len));
+    ck_assert_int_eq(log->skipped->nelts, 1);
+    assert_skipped(log, response_name(id), OCSPR_EINVALID,
+                   "symbolic link (not followed: store files are never read through links)");
+    ck_assert(is_symlink(path_in_dir(response_name(id))));
+    remove(target);
+}
+END_TEST
+
+/* A link at a temporary name, however old, is reported and left alone: a
+ * save never makes one, and removing it is no business of the scan. */
+START_TEST(scan_leaves_links_at_temp_names)
+{
+    unsigned char id[OCSPR_CERT_ID_LEN];
+    bait_t *bait = make_bait("stale-target", "still here");
+    struct timespec old[2];
+    const char *name;
+    scan_log_t *log;
+
+    make_id(id, 1);
+    name = temp_name(id, "q1W2e3");
+    ck_assert_int_eq(symlink(bait->path, path_in_dir(name)), 0);
+    old[0].tv_sec = old[1].tv_sec = time(NULL) - 3600;
+    old[0].tv_nsec = old[1].tv_nsec = 0;
+    ck_assert_int_eq(utimensat(AT_FDCWD, path_in_dir(name), old, AT_SYMLINK_NOFOLLOW), 0);
+    log = scan_dir(APR_SUCCESS);
+    ck_assert_int_eq(log->accepted->nelts, 0);
+    ck_assert_int_eq(log->skipped->nelts, 1);
+    assert_skipped(log, name, OCSPR_EINVALID,
+                   "symbolic link (not followed: store files are never read through links)");
+    ck_assert_str_eq(dir_listing(), name);
+    assert_bait_untouched(bait);
+}
+END_TEST
+
+START_TEST(dir_prepare_creates_and_hands_over)
+{
+    const char *dir = path_in_dir("a/b/store");
+    uid_t uid = getuid() == 0 ? 65534 : getuid();
+    gid_t gid = getuid() == 0 ? 65534 : getgid();
+    const char *problem = "unset";
+    mode_t old_umask = umask(077);
+    struct stat sb;
+    apr_status_t rv;
+
+    rv = ocspr_store_dir_prepare(dir, uid, gid, &problem, ocspr_test_pool);
+    umask(old_umask);
+    ck_assert_msg(rv == APR_SUCCESS, "prepare: %s", problem ? problem : "(no problem)");
+    ck_assert_ptr_null(problem);
+    ck_assert_int_eq(lstat(dir, &sb), 0);
+    ck_assert(S_ISDIR(sb.st_mode));
+    ck_assert_int_eq(sb.st_mode & 07777, 0700);
+    ck_assert_int_eq(sb.st_uid, uid);
+    ck_assert_int_eq(sb.st_gid, gid);
+    /* The parents only lead the way: not handed over. */
+    ck_assert_int_eq(lstat(path_in_dir("a/b"), &sb), 0);
+    ck_assert_int_eq(sb.st_uid, getuid());
+    /* Prepared once, it is accepted as it is the next time. */
+    ck_assert_int_eq(ocspr_store_dir_prepare(dir, uid, gid, &problem, ocspr_test_pool),
+                     APR_SUCCESS);
+}
+END_TEST
+
+/* An existing directory is used as it is: no chmod, no chown. */
+START_TEST(dir_prepare_keeps_existing)
+{
+    const char *dir = path_in_dir("store");
+    const char *problem = NULL;
+    struct stat sb;
+
+    ck_assert_int_eq(mkdir(dir, 0750), 0);
+    ck_assert_int_eq(chmod(dir, 0750), 0);
+    ck_assert_int_eq(ocspr_store_dir_prepare(dir, getuid(), getgid(), &problem,
+                                             ocspr_test_pool), APR_SUCCESS);
+    ck_assert_int_eq(lstat(dir, &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 07777, 0750);
+}
+END_TEST
+
+/* A link at the store's name is refused, and the directory it points at is
+ * not handed to anyone. */
+START_TEST(dir_prepare_refuses_link)
+{
+    const char *real = path_in_dir("real");
+    const char *link_path = path_in_dir("store");
+    const char *problem = NULL;
+    struct stat before, after;
+
+    ck_assert_int_eq(mkdir(real, 0700), 0);
+    ck_assert_int_eq(stat(real, &before), 0);
+    ck_assert_int_eq(symlink(real, link_path), 0);
+    ck_assert_int_eq(ocspr_store_dir_prepare(link_path, other_uid(), getgid(), &problem,
+                                             ocspr_test_pool), OCSPR_EINVALID);
+    assert_problem_has(problem, "is a symbolic link");
+    /* Even for its own owner. */
+    ck_assert_int_eq(ocspr_store_dir_prepare(link_path, getuid(), getgid(), &problem,
+                                             ocspr_test_pool), OCSPR_EINVALID);
+    ck_assert_int_eq(stat(real, &after), 0);
+    ck_assert_int_eq(after.st_uid, before.st_uid);
+    ck_assert_int_eq(after.st_gid, before.st_gid);
+    ck_assert_int_eq(after.st_mode, before.st_mode);
+    /* A dangling link is not followed to create its target either. */
+    ck_assert_int_eq(symlink(path_in_dir("nowhere"), path_in_dir("dangling")), 0);
+    ck_assert_int_eq(ocspr_store_dir_prepare(path_in_dir("dangling"), getuid(), getgid(),
+                                             &problem, ocspr_test_pool), OCSPR_EINVALID);
+    assert_problem_has(problem, "is a symbolic link");
+    ck_assert_int_eq(access(path_in_dir("nowhere"), F_OK), -1);
+}
+END_TEST
+
+START_TEST(dir_prepare_refuses_unsafe_dirs)
+{
+    const char *dir = path_in_dir("store");
+    const char *problem = NULL;
+    char expected[128];
+    struct stat sb;
+
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    ck_assert_int_eq(ocspr_store_dir_prepare(dir, other_uid(), getgid(), &problem,
+                                             ocspr_test_pool), OCSPR_EINVALID);
+    snprintf(expected, sizeof(expected), "is owned by uid %ld, not by the server's user (uid %ld)",
+             (long)getuid(), (long)other_uid());
+    assert_problem_has(problem, expected);
+    ck_assert_int_eq(lstat(dir, &sb), 0);
+    ck_assert_int_eq(sb.st_uid, getuid());
+
+    ck_assert_int_eq(chmod(dir, 0777), 0);
+    ck_assert_int_eq(ocspr_store_dir_prepare(dir, getuid(), getgid(), &problem,
+                                             ocspr_test_pool), OCSPR_EINVALID);
+    assert_problem_has(problem, "has mode 0777: writable by every user");
+    ck_assert_int_eq(chmod(dir, 0500), 0);
+    ck_assert_int_eq(ocspr_store_dir_prepare(dir, getuid(), getgid(), &problem,
+                                             ocspr_test_pool), OCSPR_EINVALID);
+    assert_problem_has(problem, "has mode 0500");
+    chmod(dir, 0700);
+
+    write_file(path_in_dir("file"), "x", 1);
+    ck_assert_int_eq(ocspr_store_dir_prepare(path_in_dir("file"), getuid(), getgid(), &problem,
+                                             ocspr_test_pool), OCSPR_EINVALID);
+    ck_assert_str_eq(problem, "is not a directory");
+    ck_assert_int_ne(ocspr_store_dir_prepare(path_in_dir("file/sub"), getuid(), getgid(),
+                                             &problem, ocspr_test_pool), APR_SUCCESS);
+    assert_problem_has(problem, "cannot be created: ");
+}
+END_TEST
+
 Suite *ocspr_suite_store(void)
 {
     Suite *s = suite_create("store");
@@ -656,6 +953,15 @@ Suite *ocspr_suite_store(void)
     tcase_add_test(tc, scan_of_unreadable_dir);
     tcase_add_test(tc, load_rejects_odd_files);
     tcase_add_test(tc, remove_is_idempotent);
+    tcase_add_test(tc, save_replaces_link_at_final_name);
+    tcase_add_test(tc, temp_file_never_opens_a_planted_link);
+    tcase_add_test(tc, create_new_makes_a_private_file);
+    tcase_add_test(tc, load_refuses_link);
+    tcase_add_test(tc, scan_leaves_links_at_temp_names);
+    tcase_add_test(tc, dir_prepare_creates_and_hands_over);
+    tcase_add_test(tc, dir_prepare_keeps_existing);
+    tcase_add_test(tc, dir_prepare_refuses_link);
+    tcase_add_test(tc, dir_prepare_refuses_unsafe_dirs);
     suite_add_tcase(s, tc);
     return s;
 }
