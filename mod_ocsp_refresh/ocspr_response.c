@@ -157,29 +157,173 @@ static const char *cert_subject(apr_pool_t *p, X509 *x)
     return name_rfc2253(p, X509_get_subject_name(x));
 }
 
-/* Why our CertID is missing: the serials the response does cover, so a
- * response for the wrong certificate (or from the wrong CA) is obvious. */
-static const char *certid_reason(apr_pool_t *p, OCSP_BASICRESP *bs, X509 *cert)
+/* The hash algorithm of a CertID as people write it ("SHA-1", "SHA-256"),
+ * or its OID text for anything else. */
+static const char *certid_hash_name(apr_pool_t *p, const ASN1_OBJECT *alg)
 {
-    const char *expected = serial_hex(p, X509_get0_serialNumber(cert));
+    char text[80];
+
+    switch (OBJ_obj2nid(alg)) {
+    case NID_sha1:   return "SHA-1";
+    case NID_sha224: return "SHA-224";
+    case NID_sha256: return "SHA-256";
+    case NID_sha384: return "SHA-384";
+    case NID_sha512: return "SHA-512";
+    case NID_md5:    return "MD5";
+    }
+    if (alg == NULL || OBJ_obj2txt(text, sizeof(text), alg, 1) <= 0) {
+        return "(unreadable algorithm)";
+    }
+    return apr_pstrdup(p, text);
+}
+
+/* What the SingleResponses of a response say about our certificate. Our
+ * request's CertID is SHA-1; a SingleResponse under another hash algorithm
+ * is about our certificate too when that algorithm's CertID of our
+ * certificate matches it, and a client may read it. */
+typedef struct {
+    int ours;               /* index of the first SingleResponse for our SHA-1 CertID, or -1 */
+    int answers;            /* SingleResponses for our certificate, any hash algorithm */
+    int statuses_differ;    /* they do not all give the same certStatus */
+    const char *listed;     /* "good (SHA-1), revoked (SHA-256)": the first few answers */
+    const char *other_hash; /* hash algorithm of an answer that is not SHA-1, or NULL */
+    int other_issuer;       /* our serial under SHA-1, but another issuer's hashes */
+} certid_scan_t;
+
+/* Is cid our certificate under its own (non SHA-1) hash algorithm? */
+static int is_ours_under_other_hash(const OCSP_CERTID *cid, const ASN1_OBJECT *alg, X509 *leaf,
+                                    X509 *issuer)
+{
+    const EVP_MD *md = EVP_get_digestbyobj(alg);
+    OCSP_CERTID *id = md != NULL ? OCSP_cert_to_id(md, leaf, issuer) : NULL;
+    int same = id != NULL && OCSP_id_cmp(cid, id) == 0;
+
+    OCSP_CERTID_free(id);
+    return same;
+}
+
+static void note_answer(certid_scan_t *scan, apr_pool_t *p, OCSP_SINGLERESP *single,
+                        const char *hash, int *first_status)
+{
+    int status = OCSP_single_get0_status(single, NULL, NULL, NULL, NULL);
+    const char *name = status == V_OCSP_CERTSTATUS_GOOD ? "good"
+                       : status == V_OCSP_CERTSTATUS_REVOKED ? "revoked"
+                       : status == V_OCSP_CERTSTATUS_UNKNOWN ? "unknown" : "unreadable";
+
+    if (scan->answers == 0) {
+        *first_status = status;
+    }
+    else if (status != *first_status) {
+        scan->statuses_differ = 1;
+    }
+    if (scan->answers < MAX_SERIALS_LISTED) {
+        scan->listed = apr_psprintf(p, "%s%s%s (%s)", scan->listed, scan->answers ? ", " : "",
+                                    name, hash);
+    }
+    scan->answers++;
+}
+
+static void scan_certids(certid_scan_t *scan, apr_pool_t *p, OCSP_BASICRESP *bs,
+                         const OCSP_CERTID *sha1_id, X509 *leaf, X509 *issuer)
+{
+    const ASN1_INTEGER *our_serial = X509_get0_serialNumber(leaf);
+    int count = OCSP_resp_count(bs);
+    int first_status = -1;
+    int i;
+
+    memset(scan, 0, sizeof(*scan));
+    scan->ours = -1;
+    scan->listed = "";
+    for (i = 0; i < count; i++) {
+        OCSP_SINGLERESP *single = OCSP_resp_get0(bs, i);
+        const OCSP_CERTID *cid = OCSP_SINGLERESP_get0_id(single);
+        ASN1_OBJECT *alg = NULL;
+        ASN1_INTEGER *serial = NULL;
+
+        if (cid == NULL) {
+            continue;
+        }
+        if (OCSP_id_cmp(cid, sha1_id) == 0) {
+            scan->ours = scan->ours < 0 ? i : scan->ours;
+            note_answer(scan, p, single, "SHA-1", &first_status);
+            continue;
+        }
+        /* Only a SingleResponse with our serial can be about our certificate. */
+        if (!OCSP_id_get0_info(NULL, &alg, NULL, &serial, (OCSP_CERTID *)cid)
+            || ASN1_INTEGER_cmp(serial, our_serial) != 0) {
+            continue;
+        }
+        if (OBJ_obj2nid(alg) == NID_sha1) {
+            scan->other_issuer = 1;
+        }
+        else if (is_ours_under_other_hash(cid, alg, leaf, issuer)) {
+            scan->other_hash = certid_hash_name(p, alg);
+            note_answer(scan, p, single, scan->other_hash, &first_status);
+        }
+    }
+}
+
+/* The serials a response covers, with the hash algorithm when it is not
+ * SHA-1, so a response for the wrong certificate (or CA) is obvious. */
+static const char *covered_serials(apr_pool_t *p, OCSP_BASICRESP *bs)
+{
     const char *present = "";
     int count = OCSP_resp_count(bs);
     int i;
 
+    if (count <= 0) {
+        return "no certificate";
+    }
     for (i = 0; i < count && i < MAX_SERIALS_LISTED; i++) {
+        ASN1_OBJECT *alg = NULL;
         ASN1_INTEGER *serial = NULL;
         const OCSP_CERTID *cid = OCSP_SINGLERESP_get0_id(OCSP_resp_get0(bs, i));
 
-        if (cid != NULL && OCSP_id_get0_info(NULL, NULL, NULL, &serial, (OCSP_CERTID *)cid)) {
-            present = apr_pstrcat(p, present, i ? ", " : "", serial_hex(p, serial), NULL);
+        if (cid != NULL && OCSP_id_get0_info(NULL, &alg, NULL, &serial, (OCSP_CERTID *)cid)) {
+            present = apr_pstrcat(p, present, i ? ", " : "", serial_hex(p, serial),
+                                  OBJ_obj2nid(alg) == NID_sha1 ? "" : apr_pstrcat(p, " (",
+                                  certid_hash_name(p, alg), ")", NULL), NULL);
         }
     }
     if (count > MAX_SERIALS_LISTED) {
         present = apr_psprintf(p, "%s and %d more", present, count - MAX_SERIALS_LISTED);
     }
-    return apr_psprintf(p, "no SingleResponse for serial %s from this issuer (SHA-1 CertID);"
-                        " the response covers %s", expected,
-                        count > 0 ? apr_pstrcat(p, "serial(s) ", present, NULL) : "no certificate");
+    return apr_pstrcat(p, "serial(s) ", present, NULL);
+}
+
+/* Exactly one SingleResponse may answer for our certificate, and it must be
+ * under the SHA-1 CertID we ask with: a response that also says something
+ * else about it (even the same thing twice) is stapled whole, and a client
+ * may read the other answer. On success *pidx is our SingleResponse. */
+static apr_status_t check_certid(ocspr_response_info_t *info, apr_pool_t *p, int *pidx,
+                                 OCSP_BASICRESP *bs, const OCSP_CERTID *sha1_id, X509 *leaf,
+                                 X509 *issuer)
+{
+    const char *serial = serial_hex(p, X509_get0_serialNumber(leaf));
+    certid_scan_t scan;
+
+    scan_certids(&scan, p, bs, sha1_id, leaf, issuer);
+    if (scan.answers > 1) {
+        return reject(info, OCSPR_REJECT_CERTID_REPEATED, apr_psprintf(p,
+            "the response answers for our certificate (serial %s) %d times%s: %s%s; exactly"
+            " one answer is allowed", serial, scan.answers,
+            scan.statuses_differ ? ", with conflicting statuses" : "", scan.listed,
+            scan.answers > MAX_SERIALS_LISTED ? ", ..." : ""));
+    }
+    if (scan.ours < 0 && scan.other_hash != NULL) {
+        return reject(info, OCSPR_REJECT_CERTID, apr_psprintf(p,
+            "the response answers a %s CertID for serial %s; we asked with SHA-1 and a"
+            " responder must answer with the request's CertID", scan.other_hash, serial));
+    }
+    if (scan.ours < 0) {
+        return reject(info, OCSPR_REJECT_CERTID, apr_psprintf(p,
+            "no SingleResponse for our SHA-1 CertID (serial %s, issuer \"%s\"); the response"
+            " covers %s%s", serial, name_rfc2253(p, X509_get_subject_name(issuer)),
+            covered_serials(p, bs), scan.other_issuer ? "; our serial appears under another"
+            " issuer's name and key hashes (a response about another CA's certificate)" : ""));
+    }
+    *pidx = scan.ours;
+    return APR_SUCCESS;
 }
 
 /* A reissued CA certificate (other serial or validity, same name and key)
@@ -292,7 +436,7 @@ static apr_status_t check_signature(ocspr_response_info_t *info, apr_pool_t *p,
 static apr_status_t check_times(ocspr_response_info_t *info, apr_pool_t *p,
                                 ASN1_GENERALIZEDTIME *this_update,
                                 ASN1_GENERALIZEDTIME *next_update, apr_time_t now,
-                                apr_interval_time_t skew)
+                                apr_interval_time_t skew, apr_interval_time_t max_age)
 {
     apr_time_t this_t, next_t;
 
@@ -321,8 +465,36 @@ static apr_status_t check_times(ocspr_response_info_t *info, apr_pool_t *p,
             "nextUpdate %s is not after now %s (thisUpdate %s)",
             ocspr_time_rfc3339(p, next_t), ocspr_time_rfc3339(p, now), ocspr_time_rfc3339(p, this_t)));
     }
+    if (max_age > 0 && now - this_t > max_age) {
+        return reject(info, OCSPR_REJECT_TOO_OLD, apr_psprintf(p,
+            "thisUpdate %s is %" APR_TIME_T_FMT " s old at %s, more than the configured"
+            " maximum age (OCSPRefreshMaxAge) of %" APR_TIME_T_FMT " s",
+            ocspr_time_rfc3339(p, this_t), apr_time_sec(now - this_t), ocspr_time_rfc3339(p, now),
+            apr_time_sec(max_age)));
+    }
     info->this_update = this_t;
     info->next_update = next_t;
+    return APR_SUCCESS;
+}
+
+/* A responder signs producedAt with its own clock: a time beyond our skew
+ * means a broken responder clock or a response made to be replayed later. */
+static apr_status_t check_produced_at(ocspr_response_info_t *info, apr_pool_t *p,
+                                      const OCSP_BASICRESP *bs, apr_time_t now,
+                                      apr_interval_time_t skew)
+{
+    apr_time_t produced_at;
+
+    if (ocspr_asn1_time_get(&produced_at, OCSP_resp_get0_produced_at(bs)) != APR_SUCCESS) {
+        return reject(info, OCSPR_REJECT_PARSE, "producedAt is not a valid GeneralizedTime");
+    }
+    if (produced_at > now + skew) {
+        return reject(info, OCSPR_REJECT_PRODUCED_AT_FUTURE, apr_psprintf(p,
+            "producedAt %s is later than now %s plus the tolerated clock skew of %"
+            APR_TIME_T_FMT " s", ocspr_time_rfc3339(p, produced_at), ocspr_time_rfc3339(p, now),
+            apr_time_sec(skew)));
+    }
+    info->produced_at = produced_at;
     return APR_SUCCESS;
 }
 
@@ -370,7 +542,7 @@ apr_status_t ocspr_response_validate(ocspr_response_info_t *info, apr_pool_t *p,
     STACK_OF(X509) *issuer_only = NULL;
     X509 *leaf_x, *issuer_x, *signer = NULL;
     ASN1_GENERALIZEDTIME *revoked_at, *this_update, *next_update;
-    apr_time_t produced_at, now;
+    apr_time_t now;
     apr_interval_time_t skew;
     int idx, status, reason;
     apr_status_t rv;
@@ -434,9 +606,8 @@ apr_status_t ocspr_response_validate(ocspr_response_info_t *info, apr_pool_t *p,
         rv = APR_ENOMEM;
         goto cleanup;
     }
-    idx = OCSP_resp_find(bs, id, -1);
-    if (idx < 0) {
-        rv = reject(info, OCSPR_REJECT_CERTID, certid_reason(p, bs, leaf_x));
+    rv = check_certid(info, p, &idx, bs, id, leaf_x, issuer_x);
+    if (rv != APR_SUCCESS) {
         goto cleanup;
     }
 
@@ -462,7 +633,11 @@ apr_status_t ocspr_response_validate(ocspr_response_info_t *info, apr_pool_t *p,
 
     status = OCSP_single_get0_status(OCSP_resp_get0(bs, idx), &reason, &revoked_at,
                                      &this_update, &next_update);
-    rv = check_times(info, p, this_update, next_update, now, skew);
+    rv = check_times(info, p, this_update, next_update, now, skew, opts->max_age);
+    if (rv != APR_SUCCESS) {
+        goto cleanup;
+    }
+    rv = check_produced_at(info, p, bs, now, skew);
     if (rv != APR_SUCCESS) {
         goto cleanup;
     }
@@ -470,11 +645,6 @@ apr_status_t ocspr_response_validate(ocspr_response_info_t *info, apr_pool_t *p,
     if (rv != APR_SUCCESS) {
         goto cleanup;
     }
-    if (ocspr_asn1_time_get(&produced_at, OCSP_resp_get0_produced_at(bs)) != APR_SUCCESS) {
-        rv = reject(info, OCSPR_REJECT_PARSE, "producedAt is not a valid GeneralizedTime");
-        goto cleanup;
-    }
-    info->produced_at = produced_at;
     info->responder_id = responder_id_text(p, bs);
 
 cleanup:

@@ -159,14 +159,20 @@ typedef struct {
     apr_time_t this_update;
     apr_time_t next_update;     /* 0: absent */
     unsigned long sign_flags;   /* OCSP_NOCERTS, OCSP_RESPID_KEY */
+    const EVP_MD *certid_md;    /* hash of leaf's CertID; NULL: SHA-1 */
+    int repeats;                /* further SingleResponses for leaf, after the first */
+    int repeat_status;          /* their certStatus */
+    const EVP_MD *repeat_md;    /* their CertID hash; NULL: SHA-1 */
 } spec_t;
 
 /* Good for `good`, signed by the delegated responder, valid from a minute
  * ago for an hour. Tests change one field at a time. */
 static spec_t default_spec(apr_time_t now)
 {
-    spec_t spec = { "good", NULL, "ocsp", V_OCSP_CERTSTATUS_GOOD, -1,
-                    now - apr_time_from_sec(60), now + apr_time_from_sec(3600), 0 };
+    spec_t spec = { .leaf = "good", .signer = "ocsp", .status = V_OCSP_CERTSTATUS_GOOD,
+                    .revocation_reason = -1, .this_update = now - apr_time_from_sec(60),
+                    .next_update = now + apr_time_from_sec(3600) };
+
     return spec;
 }
 
@@ -190,10 +196,10 @@ static ASN1_GENERALIZEDTIME *asn1_time(apr_time_t t)
     return g;
 }
 
-static void add_single(OCSP_BASICRESP *bs, const char *leaf, int status, int reason,
-                       apr_time_t this_update, apr_time_t next_update)
+static void add_single(OCSP_BASICRESP *bs, const char *leaf, const EVP_MD *md, int status,
+                       int reason, apr_time_t this_update, apr_time_t next_update)
 {
-    OCSP_CERTID *id = OCSP_cert_to_id(EVP_sha1(), ocspr_cert_x509(pki_cert(leaf)),
+    OCSP_CERTID *id = OCSP_cert_to_id(md ? md : EVP_sha1(), ocspr_cert_x509(pki_cert(leaf)),
                                       ocspr_cert_x509(pki_cert("int")));
     ASN1_GENERALIZEDTIME *this_t = asn1_time(this_update);
     ASN1_GENERALIZEDTIME *next_t = next_update ? asn1_time(next_update) : NULL;
@@ -213,14 +219,19 @@ static void build_response(unsigned char **pder, apr_size_t *plen, const spec_t 
     OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
     EVP_PKEY *key = pki_key(spec->signer);
     OCSP_RESPONSE *resp;
+    int i;
 
     ck_assert_ptr_nonnull(bs);
     if (spec->decoy_leaf != NULL) {
-        add_single(bs, spec->decoy_leaf, V_OCSP_CERTSTATUS_REVOKED, OCSP_REVOKED_STATUS_KEYCOMPROMISE,
-                   spec->this_update, spec->next_update);
+        add_single(bs, spec->decoy_leaf, NULL, V_OCSP_CERTSTATUS_REVOKED,
+                   OCSP_REVOKED_STATUS_KEYCOMPROMISE, spec->this_update, spec->next_update);
     }
-    add_single(bs, spec->leaf, spec->status, spec->revocation_reason, spec->this_update,
-               spec->next_update);
+    add_single(bs, spec->leaf, spec->certid_md, spec->status, spec->revocation_reason,
+               spec->this_update, spec->next_update);
+    for (i = 0; i < spec->repeats; i++) {
+        add_single(bs, spec->leaf, spec->repeat_md, spec->repeat_status,
+                   OCSP_REVOKED_STATUS_KEYCOMPROMISE, spec->this_update, spec->next_update);
+    }
     ck_assert(OCSP_basic_sign(bs, ocspr_cert_x509(pki_cert(spec->signer)), key, EVP_sha256(),
                               NULL, spec->sign_flags));
     resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs);
@@ -609,12 +620,16 @@ START_TEST(test_openssl_certid_mismatch)
 
     openssl_response(&der, &len, "good", "ocsp", "-nmin 5");
     info = expect_reject(der, len, "revoked", NULL, OCSPR_REJECT_CERTID);
-    assert_contains(info.reason, serial_of("revoked"));
-    assert_contains(info.reason, serial_of("good"));
+    assert_contains(info.reason, apr_pstrcat(ocspr_test_pool,
+                    "no SingleResponse for our SHA-1 CertID (serial ", serial_of("revoked"), NULL));
+    assert_contains(info.reason, apr_pstrcat(ocspr_test_pool, "covers serial(s) ",
+                                             serial_of("good"), NULL));
     /* The right serial under another issuer is another CertID. */
     ck_assert_int_eq(ocspr_response_validate(&info, ocspr_test_pool, der, len, pki_cert("good"),
                                              pki_cert("other-root"), NULL), OCSPR_EINVALID);
     assert_rejected_as(&info, OCSPR_EINVALID, OCSPR_REJECT_CERTID);
+    assert_contains(info.reason, "issuer \"CN=Other Root CA,O=ocspr elsewhere\"");
+    assert_contains(info.reason, "our serial appears under another issuer");
 }
 END_TEST
 
@@ -644,6 +659,25 @@ START_TEST(test_openssl_expires_when_now_moves)
     assert_contains(late.reason, rfc3339(info.next_update));
     opts = opts_at(info.next_update + apr_time_from_sec(86400), -1);
     expect_reject(der, len, "good", &opts, OCSPR_REJECT_EXPIRED);
+}
+END_TEST
+
+/* A real response a day long, read two hours after thisUpdate. */
+START_TEST(test_openssl_max_age)
+{
+    unsigned char *der;
+    apr_size_t len;
+    ocspr_response_info_t info, old;
+    ocspr_validate_opts_t opts;
+
+    openssl_response(&der, &len, "good", "ocsp", "-ndays 1");
+    info = expect_accept(der, len, "good", NULL);
+    opts = opts_at(info.this_update + apr_time_from_sec(7200), -1);
+    opts.max_age = apr_time_from_sec(3600);
+    old = expect_reject(der, len, "good", &opts, OCSPR_REJECT_TOO_OLD);
+    assert_contains(old.reason, "7200 s old");
+    opts.max_age = apr_time_from_sec(3 * 3600);
+    expect_accept(der, len, "good", &opts);
 }
 END_TEST
 
@@ -854,6 +888,191 @@ START_TEST(test_built_picks_our_single_response)
     ck_assert_int_eq(expect_accept(der, len, "revoked", &opts).cert_status,
                      OCSPR_CERT_STATUS_REVOKED);
     expect_reject(der, len, "mustaple", &opts, OCSPR_REJECT_CERTID);
+}
+END_TEST
+
+/* ---- one answer per certificate, producedAt, maximum age ---------------- */
+
+/* Two SingleResponses for our CertID, identical or not: a client reads the
+ * whole stapled response and may pick either, so neither is trusted. */
+START_TEST(test_built_certid_answered_twice)
+{
+    static const struct {
+        int first, second;
+        const char *listed;
+        int conflicting;
+    } cases[] = {
+        { V_OCSP_CERTSTATUS_GOOD, V_OCSP_CERTSTATUS_GOOD, "good (SHA-1), good (SHA-1)", 0 },
+        { V_OCSP_CERTSTATUS_GOOD, V_OCSP_CERTSTATUS_REVOKED, "good (SHA-1), revoked (SHA-1)", 1 },
+        { V_OCSP_CERTSTATUS_REVOKED, V_OCSP_CERTSTATUS_GOOD, "revoked (SHA-1), good (SHA-1)", 1 },
+        { V_OCSP_CERTSTATUS_UNKNOWN, V_OCSP_CERTSTATUS_UNKNOWN,
+          "unknown (SHA-1), unknown (SHA-1)", 0 },
+    };
+    apr_time_t now = whole_second_now();
+    ocspr_validate_opts_t opts = opts_at(now, -1);
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        spec_t spec = default_spec(now);
+        unsigned char *der;
+        apr_size_t len;
+        ocspr_response_info_t info;
+
+        spec.status = cases[i].first;
+        spec.repeats = 1;
+        spec.repeat_status = cases[i].second;
+        build_response(&der, &len, &spec);
+        info = expect_reject(der, len, "good", &opts, OCSPR_REJECT_CERTID_REPEATED);
+        assert_contains(info.reason, apr_pstrcat(ocspr_test_pool, "our certificate (serial ",
+                                                 serial_of("good"), ") 2 times", NULL));
+        assert_contains(info.reason, cases[i].listed);
+        ck_assert_msg((strstr(info.reason, "conflicting") != NULL) == cases[i].conflicting,
+                      "%s", info.reason);
+    }
+}
+END_TEST
+
+/* A hostile responder repeating one answer many times: rejected, and the
+ * reason stays short. */
+START_TEST(test_built_certid_answered_many_times)
+{
+    apr_time_t now = whole_second_now();
+    spec_t spec = default_spec(now);
+    ocspr_validate_opts_t opts = opts_at(now, -1);
+    unsigned char *der;
+    apr_size_t len;
+    ocspr_response_info_t info;
+
+    spec.repeats = 199;
+    spec.repeat_status = V_OCSP_CERTSTATUS_GOOD;
+    build_response(&der, &len, &spec);
+    info = expect_reject(der, len, "good", &opts, OCSPR_REJECT_CERTID_REPEATED);
+    assert_contains(info.reason, "200 times");
+    ck_assert_uint_lt(strlen(info.reason), 400);
+    /* Another certificate of the same response is still answered once. */
+    spec.decoy_leaf = "revoked";
+    build_response(&der, &len, &spec);
+    ck_assert_int_eq(expect_accept(der, len, "revoked", &opts).cert_status,
+                     OCSPR_CERT_STATUS_REVOKED);
+}
+END_TEST
+
+/* Our certificate under SHA-256 as well as SHA-1 is two answers, however
+ * they are hashed. */
+START_TEST(test_built_certid_answered_under_two_hashes)
+{
+    apr_time_t now = whole_second_now();
+    spec_t spec = default_spec(now);
+    ocspr_validate_opts_t opts = opts_at(now, -1);
+    unsigned char *der;
+    apr_size_t len;
+    ocspr_response_info_t info;
+
+    spec.repeats = 1;
+    spec.repeat_status = V_OCSP_CERTSTATUS_REVOKED;
+    spec.repeat_md = EVP_sha256();
+    build_response(&der, &len, &spec);
+    info = expect_reject(der, len, "good", &opts, OCSPR_REJECT_CERTID_REPEATED);
+    assert_contains(info.reason, "good (SHA-1), revoked (SHA-256)");
+    assert_contains(info.reason, "conflicting");
+    /* A SHA-256 answer about another certificate is no second answer. */
+    spec.leaf = "revoked";
+    spec.repeats = 0;
+    spec.certid_md = EVP_sha256();
+    spec.decoy_leaf = NULL;
+    build_response(&der, &len, &spec);
+    info = expect_reject(der, len, "good", &opts, OCSPR_REJECT_CERTID);
+    assert_contains(info.reason, apr_pstrcat(ocspr_test_pool, serial_of("revoked"), " (SHA-256)",
+                                             NULL));
+}
+END_TEST
+
+/* A responder that answers with another hash than the request's: the
+ * reason names both algorithms. */
+START_TEST(test_built_certid_other_hash_only)
+{
+    static const struct {
+        const char *name;
+        const EVP_MD *(*md)(void);
+    } hashes[] = { { "SHA-256", EVP_sha256 }, { "SHA-384", EVP_sha384 },
+                   { "SHA-512", EVP_sha512 } };
+    apr_time_t now = whole_second_now();
+    ocspr_validate_opts_t opts = opts_at(now, -1);
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(hashes) / sizeof(hashes[0]); i++) {
+        spec_t spec = default_spec(now);
+        unsigned char *der;
+        apr_size_t len;
+        ocspr_response_info_t info;
+
+        spec.certid_md = hashes[i].md();
+        build_response(&der, &len, &spec);
+        info = expect_reject(der, len, "good", &opts, OCSPR_REJECT_CERTID);
+        assert_contains(info.reason, apr_psprintf(ocspr_test_pool,
+                        "the response answers a %s CertID for serial %s; we asked with SHA-1",
+                        hashes[i].name, serial_of("good")));
+    }
+}
+END_TEST
+
+/* producedAt is when the responder signed: our clock moved back an hour
+ * makes a response signed "now" come from the future. */
+START_TEST(test_built_produced_at_future)
+{
+    apr_time_t now = whole_second_now();
+    spec_t spec = default_spec(now);
+    ocspr_validate_opts_t opts = opts_at(now, -1);
+    unsigned char *der;
+    apr_size_t len;
+    ocspr_response_info_t info;
+    apr_time_t produced;
+
+    /* thisUpdate well in the past, so only producedAt can be in the future;
+     * signed by the issuer, whose validity (unlike a delegated responder's)
+     * is not checked against our clock, which a fresh test PKI starts at. */
+    spec.this_update = now - apr_time_from_sec(7200);
+    spec.signer = "int";
+    build_response(&der, &len, &spec);
+    produced = expect_accept(der, len, "good", &opts).produced_at;
+    ck_assert_int_ge(produced, now);
+    opts = opts_at(produced - apr_time_from_sec(3600), -1);
+    info = expect_reject(der, len, "good", &opts, OCSPR_REJECT_PRODUCED_AT_FUTURE);
+    assert_contains(info.reason, apr_pstrcat(ocspr_test_pool, "producedAt ", rfc3339(produced),
+                                             " is later than now ",
+                                             rfc3339(produced - apr_time_from_sec(3600)), NULL));
+    assert_contains(info.reason, "300 s");
+    /* The edges: exactly now + skew is allowed, one second more is not. */
+    opts = opts_at(produced - apr_time_from_sec(60), apr_time_from_sec(60));
+    expect_accept(der, len, "good", &opts);
+    opts = opts_at(produced - apr_time_from_sec(61), apr_time_from_sec(60));
+    expect_reject(der, len, "good", &opts, OCSPR_REJECT_PRODUCED_AT_FUTURE);
+}
+END_TEST
+
+START_TEST(test_built_max_age)
+{
+    apr_time_t now = whole_second_now();
+    spec_t spec = default_spec(now);
+    ocspr_validate_opts_t opts = opts_at(now, -1);
+    unsigned char *der;
+    apr_size_t len;
+    ocspr_response_info_t info;
+
+    spec.this_update = now - apr_time_from_sec(7200);
+    build_response(&der, &len, &spec);
+    /* 0 is no limit. */
+    expect_accept(der, len, "good", &opts);
+    opts.max_age = apr_time_from_sec(3600);
+    info = expect_reject(der, len, "good", &opts, OCSPR_REJECT_TOO_OLD);
+    assert_contains(info.reason, apr_pstrcat(ocspr_test_pool, "thisUpdate ",
+                                             rfc3339(spec.this_update), " is 7200 s old", NULL));
+    assert_contains(info.reason, "maximum age (OCSPRefreshMaxAge) of 3600 s");
+    /* The edges: exactly max_age old is allowed, one second more is not. */
+    opts.max_age = apr_time_from_sec(7200);
+    expect_accept(der, len, "good", &opts);
+    opts.max_age = apr_time_from_sec(7199);
+    expect_reject(der, len, "good", &opts, OCSPR_REJECT_TOO_OLD);
 }
 END_TEST
 
@@ -1241,6 +1460,7 @@ Suite *ocspr_suite_response(void)
     tcase_add_test(openssl, test_openssl_certid_mismatch);
     tcase_add_test(openssl, test_openssl_no_next_update);
     tcase_add_test(openssl, test_openssl_expires_when_now_moves);
+    tcase_add_test(openssl, test_openssl_max_age);
     suite_add_tcase(s, openssl);
 
     ocspr_tc_add_pool_fixture(built);
@@ -1253,6 +1473,12 @@ Suite *ocspr_suite_response(void)
     tcase_add_test(built, test_built_times_are_reported_exactly);
     tcase_add_test(built, test_built_revoked_and_unknown);
     tcase_add_test(built, test_built_picks_our_single_response);
+    tcase_add_test(built, test_built_certid_answered_twice);
+    tcase_add_test(built, test_built_certid_answered_many_times);
+    tcase_add_test(built, test_built_certid_answered_under_two_hashes);
+    tcase_add_test(built, test_built_certid_other_hash_only);
+    tcase_add_test(built, test_built_produced_at_future);
+    tcase_add_test(built, test_built_max_age);
     tcase_add_test(built, test_built_unsuccessful_statuses);
     tcase_add_test(built, test_built_successful_without_basic);
     tcase_add_test(built, test_built_flipped_signature);
