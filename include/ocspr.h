@@ -81,4 +81,13 @@ apr_time_t ocspr_monotonic_now(void);
 /* Lowercase hex of `len` bytes, allocated from p. */
 const char *ocspr_hex(apr_pool_t *p, const unsigned char *data, apr_size_t len);
 
+/* A string from a certificate, a responder or a shared cache made safe for
+ * one log line, as httpd's ap_escape_logitem does: control bytes (including
+ * newline and DEL) and bytes over 0x7E as \xHH, and `\` and `"` as \\ and
+ * \", so nothing untrusted can start a line or a forged field. Returns s
+ * itself when nothing needs escaping, NULL for NULL. The _mem form takes
+ * bytes that may contain NUL. */
+const char *ocspr_log_escape(apr_pool_t *p, const char *s);
+const char *ocspr_log_escape_mem(apr_pool_t *p, const void *data, apr_size_t len);
+
 #endif /* OCSPR_H */

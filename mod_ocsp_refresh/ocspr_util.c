@@ -1,5 +1,6 @@
-/* Shared core utilities: outcome names, the log sink, hex. */
+/* Shared core utilities: outcome names, the log sink, hex, log escaping. */
 #include <stdarg.h>
+#include <string.h>
 #include <time.h>
 #include <apr_strings.h>
 
@@ -88,6 +89,53 @@ const char *ocspr_hex(apr_pool_t *p, const unsigned char *data, apr_size_t len)
     }
     out[len * 2] = '\0';
     return out;
+}
+
+static int needs_log_escape(unsigned char c)
+{
+    return c < 0x20 || c > 0x7e || c == '\\' || c == '"';
+}
+
+const char *ocspr_log_escape_mem(apr_pool_t *p, const void *data, apr_size_t len)
+{
+    static const char digits[] = "0123456789abcdef";
+    const unsigned char *in = data;
+    apr_size_t i, extra = 0;
+    char *out, *o;
+
+    for (i = 0; i < len; i++) {
+        extra += in[i] == '\\' || in[i] == '"' ? 1 : needs_log_escape(in[i]) ? 3 : 0;
+    }
+    o = out = apr_palloc(p, len + extra + 1);
+    for (i = 0; i < len; i++) {
+        if (!needs_log_escape(in[i])) {
+            *o++ = (char)in[i];
+        }
+        else if (in[i] == '\\' || in[i] == '"') {
+            *o++ = '\\';
+            *o++ = (char)in[i];
+        }
+        else {
+            *o++ = '\\';
+            *o++ = 'x';
+            *o++ = digits[in[i] >> 4];
+            *o++ = digits[in[i] & 0x0f];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+const char *ocspr_log_escape(apr_pool_t *p, const char *s)
+{
+    const char *c;
+
+    if (s == NULL) {
+        return NULL;
+    }
+    for (c = s; *c && !needs_log_escape((unsigned char)*c); c++) {
+    }
+    return *c ? ocspr_log_escape_mem(p, s, strlen(s)) : s;
 }
 
 apr_time_t ocspr_monotonic_now(void)

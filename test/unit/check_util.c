@@ -1,4 +1,4 @@
-/* Tests for ocspr_util.c: outcome names, the log sink, hex. */
+/* Tests for ocspr_util.c: outcome names, the log sink, hex, log escaping. */
 #include <string.h>
 #include "check_support.h"
 
@@ -69,6 +69,62 @@ START_TEST(rfc3339_is_utc_whole_seconds)
 }
 END_TEST
 
+START_TEST(log_escape_keeps_plain_text)
+{
+    const char *plain = "http://ocsp.example.test:8080/path?a=b&c=%20 ~{}";
+
+    /* Nothing to escape: the very same string, no copy. */
+    ck_assert_ptr_eq(ocspr_log_escape(ocspr_test_pool, plain), plain);
+    ck_assert_str_eq(ocspr_log_escape(ocspr_test_pool, ""), "");
+    ck_assert_ptr_null(ocspr_log_escape(ocspr_test_pool, NULL));
+}
+END_TEST
+
+START_TEST(log_escape_escapes_what_could_forge_a_line)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        { "http://a/\n[Mon Jan 01] [ssl:emerg] forged", "http://a/\\x0a[Mon Jan 01] [ssl:emerg] forged" },
+        { "cr\rlf\r\n", "cr\\x0dlf\\x0d\\x0a" },
+        { "tab\tesc\x1b[31mred", "tab\\x09esc\\x1b[31mred" },
+        { "del\x7f", "del\\x7f" },
+        { "caf\xc3\xa9", "caf\\xc3\\xa9" },
+        { "quote\" and back\\slash", "quote\\\" and back\\\\slash" },
+        { "\x01\xff", "\\x01\\xff" },
+    };
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ck_assert_str_eq(ocspr_log_escape(ocspr_test_pool, cases[i].in), cases[i].out);
+    }
+}
+END_TEST
+
+/* Every byte value: the output is printable ASCII only, and each byte comes
+ * out either as itself or in exactly one escaped form. */
+START_TEST(log_escape_every_byte)
+{
+    unsigned char all[256];
+    const char *out, *c;
+    int i;
+
+    for (i = 0; i < 256; i++) {
+        all[i] = (unsigned char)i;
+    }
+    out = ocspr_log_escape_mem(ocspr_test_pool, all, sizeof(all));
+    for (c = out; *c; c++) {
+        ck_assert_msg(*c >= 0x20 && *c <= 0x7e, "byte 0x%02x in the output",
+                      (unsigned char)*c);
+    }
+    /* 0x00-0x1f, 0x7f-0xff: 4 bytes each; \ and ": 2; the other 93: 1. */
+    ck_assert_uint_eq(strlen(out), (32 + 129) * 4 + 2 * 2 + 93);
+    ck_assert(strncmp(out, "\\x00\\x01", 8) == 0);
+    ck_assert_str_eq(ocspr_log_escape_mem(ocspr_test_pool, "a\0b", 3), "a\\x00b");
+    ck_assert_str_eq(ocspr_log_escape_mem(ocspr_test_pool, "", 0), "");
+}
+END_TEST
+
 Suite *ocspr_suite_util(void)
 {
     Suite *s = suite_create("util");
@@ -79,6 +135,9 @@ Suite *ocspr_suite_util(void)
     tcase_add_test(tc, log_respects_level_and_formats);
     tcase_add_test(tc, hex_encodes_every_byte);
     tcase_add_test(tc, rfc3339_is_utc_whole_seconds);
+    tcase_add_test(tc, log_escape_keeps_plain_text);
+    tcase_add_test(tc, log_escape_escapes_what_could_forge_a_line);
+    tcase_add_test(tc, log_escape_every_byte);
     suite_add_tcase(s, tc);
     return s;
 }
