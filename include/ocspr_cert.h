@@ -64,9 +64,21 @@ const char *ocspr_cert_authority_key_id(const ocspr_cert_t *cert, apr_pool_t *p)
 int ocspr_cert_is_self_signed(const ocspr_cert_t *cert);
 int ocspr_cert_is_ca(const ocspr_cert_t *cert);
 
-/* Authority Information Access URLs (arrays of const char*, possibly empty). */
+/* Authority Information Access URLs (arrays of const char*, possibly empty).
+ * Only URLs of visible ASCII (0x21-0x7E) are listed: any other byte (a
+ * newline that would forge a log line, a space, NUL, UTF-8) refuses the URL,
+ * and the _refusal functions say why. */
 apr_array_header_t *ocspr_cert_ocsp_urls(const ocspr_cert_t *cert, apr_pool_t *p);
 apr_array_header_t *ocspr_cert_ca_issuers_urls(const ocspr_cert_t *cert, apr_pool_t *p);
+/* Why the first refused OCSP / caIssuers URL of the certificate was refused,
+ * or NULL when none was, e.g. `responder URL "http://a/\x0aX" contains a
+ * control character (0x0a) at offset 9` (the URL escaped for a log line). */
+const char *ocspr_cert_ocsp_url_refusal(const ocspr_cert_t *cert, apr_pool_t *p);
+const char *ocspr_cert_ca_issuers_url_refusal(const ocspr_cert_t *cert, apr_pool_t *p);
+/* The same rule for any URL from outside (`what` names it in the reason,
+ * e.g. "responder URL"): NULL when url (len bytes, may contain NUL) is
+ * non-empty visible ASCII, else why not. */
+const char *ocspr_url_refusal(apr_pool_t *p, const char *what, const void *url, apr_size_t len);
 
 /* TLS Feature extension (RFC 7633) with status_request (5): "Must-Staple". */
 int ocspr_cert_must_staple(const ocspr_cert_t *cert);

@@ -557,14 +557,42 @@ int ocspr_cert_is_ca(const ocspr_cert_t *cert)
 
 /* ---- extensions -------------------------------------------------------- */
 
-/* URIs of one access method in the AIA extension. A URI with an embedded NUL
- * is hostile or broken and is left out rather than shown truncated. */
-static apr_array_header_t *aia_urls(const ocspr_cert_t *cert, apr_pool_t *p, int method_nid)
+const char *ocspr_url_refusal(apr_pool_t *p, const char *what, const void *url, apr_size_t len)
+{
+    const unsigned char *c = url;
+    apr_size_t i;
+
+    if (len == 0) {
+        return apr_psprintf(p, "%s is empty", what);
+    }
+    for (i = 0; i < len; i++) {
+        if (c[i] < 0x21 || c[i] > 0x7e) {
+            const char *kind = c[i] == ' ' ? "a space"
+                               : c[i] < 0x20 || c[i] == 0x7f ? "a control character"
+                               : "a non-ASCII byte";
+
+            return apr_psprintf(p, "%s \"%s\" contains %s (0x%02x) at offset %" APR_SIZE_T_FMT,
+                                what, ocspr_log_escape_mem(p, url, len), kind, c[i], i);
+        }
+    }
+    return NULL;
+}
+
+/* URIs of one access method in the AIA extension. Only visible ASCII is
+ * taken: a newline would forge log lines, and a space or UTF-8 is no URL a
+ * responder or an HTTP request line could carry. The first refused URI's
+ * reason goes to *prefusal (may be NULL). */
+static apr_array_header_t *aia_urls(const ocspr_cert_t *cert, apr_pool_t *p, int method_nid,
+                                    const char **prefusal)
 {
     apr_array_header_t *urls = apr_array_make(p, 1, sizeof(const char *));
     AUTHORITY_INFO_ACCESS *aia = X509_get_ext_d2i(cert->x509, NID_info_access, NULL, NULL);
+    const char *what = method_nid == NID_ad_OCSP ? "responder URL" : "caIssuers URL";
     int i;
 
+    if (prefusal) {
+        *prefusal = NULL;
+    }
     if (aia == NULL) {
         ERR_clear_error();
         return urls;
@@ -572,18 +600,23 @@ static apr_array_header_t *aia_urls(const ocspr_cert_t *cert, apr_pool_t *p, int
     for (i = 0; i < sk_ACCESS_DESCRIPTION_num(aia); i++) {
         const ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, i);
         const ASN1_IA5STRING *uri;
-        int len;
+        const char *refusal;
+        apr_size_t len;
 
         if (OBJ_obj2nid(ad->method) != method_nid || ad->location->type != GEN_URI) {
             continue;
         }
         uri = ad->location->d.uniformResourceIdentifier;
-        len = ASN1_STRING_length(uri);
-        if (len <= 0 || memchr(ASN1_STRING_get0_data(uri), '\0', (size_t)len) != NULL) {
+        len = (apr_size_t)ASN1_STRING_length(uri);
+        refusal = ocspr_url_refusal(p, what, ASN1_STRING_get0_data(uri), len);
+        if (refusal != NULL) {
+            if (prefusal && *prefusal == NULL) {
+                *prefusal = refusal;
+            }
             continue;
         }
         APR_ARRAY_PUSH(urls, const char *) =
-            apr_pstrmemdup(p, (const char *)ASN1_STRING_get0_data(uri), (apr_size_t)len);
+            apr_pstrmemdup(p, (const char *)ASN1_STRING_get0_data(uri), len);
     }
     AUTHORITY_INFO_ACCESS_free(aia);
     return urls;
@@ -591,12 +624,28 @@ static apr_array_header_t *aia_urls(const ocspr_cert_t *cert, apr_pool_t *p, int
 
 apr_array_header_t *ocspr_cert_ocsp_urls(const ocspr_cert_t *cert, apr_pool_t *p)
 {
-    return aia_urls(cert, p, NID_ad_OCSP);
+    return aia_urls(cert, p, NID_ad_OCSP, NULL);
 }
 
 apr_array_header_t *ocspr_cert_ca_issuers_urls(const ocspr_cert_t *cert, apr_pool_t *p)
 {
-    return aia_urls(cert, p, NID_ad_ca_issuers);
+    return aia_urls(cert, p, NID_ad_ca_issuers, NULL);
+}
+
+const char *ocspr_cert_ocsp_url_refusal(const ocspr_cert_t *cert, apr_pool_t *p)
+{
+    const char *refusal;
+
+    aia_urls(cert, p, NID_ad_OCSP, &refusal);
+    return refusal;
+}
+
+const char *ocspr_cert_ca_issuers_url_refusal(const ocspr_cert_t *cert, apr_pool_t *p)
+{
+    const char *refusal;
+
+    aia_urls(cert, p, NID_ad_ca_issuers, &refusal);
+    return refusal;
 }
 
 int ocspr_cert_must_staple(const ocspr_cert_t *cert)

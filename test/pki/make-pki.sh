@@ -22,6 +22,7 @@
 #     noocsp      RSA without any AIA
 #     httpsocsp   RSA whose OCSP URL is https://
 #     expired     RSA, expired yesterday
+#     aianewline  RSA whose OCSP URL carries a newline and a forged log line (must be refused)
 #   index.txt               `openssl ocsp -index` database for int
 #   ca-chain.pem            int + root
 #   ports                   the PORT the URLs use
@@ -30,7 +31,8 @@ set -euo pipefail
 
 out=${1:?usage: make-pki.sh OUTDIR PORT}
 port=${2:?usage: make-pki.sh OUTDIR PORT}
-if [ -f "$out/index.txt" ] && [ "$(cat "$out/ports" 2>/dev/null)" = "$port" ]; then
+if [ -f "$out/index.txt" ] && [ -f "$out/aianewline.pem" ] \
+    && [ "$(cat "$out/ports" 2>/dev/null)" = "$port" ]; then
     exit 0
 fi
 mkdir -p "$out"
@@ -131,6 +133,17 @@ aia="authorityInfoAccess = OCSP;URI:$base/ocsp, caIssuers;URI:$base/int.cer"
 leaf_ext leaf.ext "$aia"
 leaf_ext mustaple.ext "$aia" "tlsfeature = status_request"
 leaf_ext noocsp.ext ""
+# DER of an AIA extension whose OCSP URI carries raw bytes a config file
+# cannot spell (a newline): SEQUENCE { SEQUENCE { id-ad-ocsp, [6] URI } }.
+der_tlv() { # TAG-HEX BODY-HEX (short-form lengths only)
+    printf '%s%02x%s' "$1" $((${#2} / 2)) "$2"
+}
+aia_ocsp_der() { # URL
+    local uri
+    uri=$(printf '%s' "$1" | od -An -tx1 | tr -d ' \n')
+    der_tlv 30 "$(der_tlv 30 "06082b06010505073001$(der_tlv 86 "$uri")")"
+}
+leaf_ext aianewline.ext "authorityInfoAccess = DER:$(aia_ocsp_der "$base/ocsp"$'\n'"[error] forged log line")"
 leaf_ext httpsocsp.ext "authorityInfoAccess = OCSP;URI:https://127.0.0.1:$port/ocsp, caIssuers;URI:$base/int.cer"
 
 rsa_key root.key
@@ -160,8 +173,9 @@ rsa_key mustaple.key;  sign mustaple "/O=ocspr test/CN=mustaple.test" int mustap
 rsa_key noocsp.key;    sign noocsp "/O=ocspr test/CN=noocsp.test" int noocsp.ext
 rsa_key httpsocsp.key; sign httpsocsp "/O=ocspr test/CN=httpsocsp.test" int httpsocsp.ext
 rsa_key expired.key;   sign expired "/O=ocspr test/CN=expired.test" int leaf.ext -1
+rsa_key aianewline.key; sign aianewline "/O=ocspr test/CN=aianewline.test" int aianewline.ext
 
-for leaf in good good-ec revoked mustaple noocsp httpsocsp expired; do
+for leaf in good good-ec revoked mustaple noocsp httpsocsp expired aianewline; do
     cat "$leaf.pem" int.pem > "$leaf.chain.pem"
 done
 cat int.pem root.pem > ca-chain.pem
@@ -175,7 +189,9 @@ index_line() { # STATUS CERT [REVOCATION]
     printf '%s\t%s\t%s\t%s\tunknown\t%s\n' "$1" "$enddate" "${3:-}" "$serial" "$subject"
 }
 {
-    for leaf in good good-ec mustaple noocsp httpsocsp expired; do index_line V "$leaf.pem"; done
+    for leaf in good good-ec mustaple noocsp httpsocsp expired aianewline; do
+        index_line V "$leaf.pem"
+    done
     index_line R revoked.pem "$(date -u -d '-1 hour' +%y%m%d%H%M%SZ),keyCompromise"
 } > index.txt
 echo "unique_subject = no" > index.txt.attr

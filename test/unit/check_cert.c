@@ -693,6 +693,112 @@ START_TEST(test_aia_urls)
 }
 END_TEST
 
+/* PKI certificate `name` with its AIA replaced by one OCSP and one
+ * caIssuers URI of the given raw bytes (unsigned: only the extension is read). */
+static const ocspr_cert_t *with_aia(const char *name, const void *ocsp, apr_size_t ocsp_len,
+                                    const void *ca_issuers, apr_size_t ca_issuers_len)
+{
+    static const int methods[] = { NID_ad_OCSP, NID_ad_ca_issuers };
+    const void *values[] = { ocsp, ca_issuers };
+    const apr_size_t lens[] = { ocsp_len, ca_issuers_len };
+    X509 *x = X509_dup(ocspr_cert_x509(pki_cert(name)));
+    AUTHORITY_INFO_ACCESS *aia = AUTHORITY_INFO_ACCESS_new();
+    int i;
+
+    ck_assert(x != NULL && aia != NULL);
+    X509_delete_ext(x, X509_get_ext_by_NID(x, NID_info_access, -1));
+    for (i = 0; i < 2; i++) {
+        ACCESS_DESCRIPTION *ad = ACCESS_DESCRIPTION_new();
+        ASN1_IA5STRING *uri = ASN1_IA5STRING_new();
+
+        ck_assert(ad != NULL && uri != NULL);
+        ck_assert(ASN1_STRING_set(uri, values[i], (int)lens[i]));
+        ASN1_OBJECT_free(ad->method);
+        ad->method = OBJ_nid2obj(methods[i]);
+        GENERAL_NAME_set0_value(ad->location, GEN_URI, uri);
+        ck_assert(sk_ACCESS_DESCRIPTION_push(aia, ad));
+    }
+    ck_assert(X509_add1_ext_i2d(x, NID_info_access, aia, 0, X509V3_ADD_APPEND) == 1);
+    AUTHORITY_INFO_ACCESS_free(aia);
+    return ocspr_cert_wrap(ocspr_test_pool, x);
+}
+
+/* A URL a CA (or an attacker with a certificate) filled with bytes that would
+ * forge log lines or HTTP requests is refused, and the reason says which
+ * byte, where, and shows the URL escaped. */
+START_TEST(test_aia_urls_refuse_invisible_bytes)
+{
+    static const struct {
+        const char *url;
+        apr_size_t len;
+        const char *reason;
+    } cases[] = {
+        { "http://127.0.0.1/\nForged: yes", 29, "responder URL \"http://127.0.0.1/\\x0aForged: yes\""
+          " contains a control character (0x0a) at offset 17" },
+        { "http://a/\r", 10, "contains a control character (0x0d) at offset 9" },
+        { "http://a/\0b", 11, "\"http://a/\\x00b\" contains a control character (0x00) at offset 9" },
+        { "http://a/ b", 11, "contains a space (0x20) at offset 9" },
+        { "http://a/\x7f", 10, "contains a control character (0x7f) at offset 9" },
+        { "http://\xc3\xa9.test/", 15, "\"http://\\xc3\\xa9.test/\" contains a non-ASCII byte (0xc3)"
+          " at offset 7" },
+        { "", 0, "responder URL is empty" },
+    };
+    static const char good_url[] = "http://127.0.0.1:1/ocsp?x=%0A";
+    const char *refusal;
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const ocspr_cert_t *bad_ocsp = with_aia("good", cases[i].url, cases[i].len,
+                                                good_url, sizeof(good_url) - 1);
+        const ocspr_cert_t *bad_issuers = with_aia("good", good_url, sizeof(good_url) - 1,
+                                                   cases[i].url, cases[i].len);
+
+        refusal = ocspr_cert_ocsp_url_refusal(bad_ocsp, ocspr_test_pool);
+        assert_urls(ocspr_cert_ocsp_urls(bad_ocsp, ocspr_test_pool), NULL);
+        assert_urls(ocspr_cert_ca_issuers_urls(bad_ocsp, ocspr_test_pool), good_url);
+        ck_assert_msg(refusal != NULL && strstr(refusal, cases[i].reason) != NULL,
+                      "case %lu: \"%s\"", (unsigned long)i, refusal ? refusal : "(null)");
+        ck_assert_ptr_null(strchr(refusal, '\n'));
+        ck_assert_ptr_null(ocspr_cert_ca_issuers_url_refusal(bad_ocsp, ocspr_test_pool));
+
+        assert_urls(ocspr_cert_ocsp_urls(bad_issuers, ocspr_test_pool), good_url);
+        assert_urls(ocspr_cert_ca_issuers_urls(bad_issuers, ocspr_test_pool), NULL);
+        ck_assert_ptr_null(ocspr_cert_ocsp_url_refusal(bad_issuers, ocspr_test_pool));
+        refusal = ocspr_cert_ca_issuers_url_refusal(bad_issuers, ocspr_test_pool);
+        ck_assert_ptr_nonnull(refusal);
+        ck_assert_msg(strncmp(refusal, "caIssuers URL ", 14) == 0, "%s", refusal);
+    }
+    /* The test PKI's certificate made by `openssl x509` with such a URL. */
+    refusal = ocspr_cert_ocsp_url_refusal(pki_cert("aianewline"), ocspr_test_pool);
+    ck_assert_ptr_nonnull(refusal);
+    ck_assert_msg(strstr(refusal, "/ocsp\\x0a[error] forged log line\" contains a control"
+                         " character (0x0a) at offset ") != NULL, "%s", refusal);
+    assert_urls(ocspr_cert_ocsp_urls(pki_cert("aianewline"), ocspr_test_pool), NULL);
+    /* Certificates without AIA, or with usable URLs, have nothing refused. */
+    ck_assert_ptr_null(ocspr_cert_ocsp_url_refusal(pki_cert("good"), ocspr_test_pool));
+    ck_assert_ptr_null(ocspr_cert_ocsp_url_refusal(pki_cert("noocsp"), ocspr_test_pool));
+    ck_assert_ptr_null(ocspr_cert_ca_issuers_url_refusal(pki_cert("root"), ocspr_test_pool));
+}
+END_TEST
+
+START_TEST(test_url_refusal_rule)
+{
+    static const char visible[] = "!\"#$%&'()*+,-./0123456789:;<=>?@AZ[\\]^_`az{|}~";
+    unsigned int c;
+
+    ck_assert_ptr_null(ocspr_url_refusal(ocspr_test_pool, "URL", visible, sizeof(visible) - 1));
+    for (c = 0; c < 256; c++) {
+        char url[4] = { 'h', (char)c, 'x', '\0' };
+        const char *refusal = ocspr_url_refusal(ocspr_test_pool, "URL", url, 3);
+
+        ck_assert_msg((refusal == NULL) == (c >= 0x21 && c <= 0x7e), "byte 0x%02x", c);
+        if (refusal != NULL) {
+            ck_assert(strstr(refusal, apr_psprintf(ocspr_test_pool, "(0x%02x) at offset 1", c)));
+        }
+    }
+}
+END_TEST
+
 START_TEST(test_must_staple)
 {
     static const char *const plain[] = { "good", "good-ec", "noocsp", "int", "root", "expired" };
@@ -842,6 +948,8 @@ Suite *ocspr_suite_cert(void)
     tcase_add_test(identity, test_to_pem_round_trip);
 
     tcase_add_test(extensions, test_aia_urls);
+    tcase_add_test(extensions, test_aia_urls_refuse_invisible_bytes);
+    tcase_add_test(extensions, test_url_refusal_rule);
     tcase_add_test(extensions, test_must_staple);
 
     tcase_add_test(issuers, test_issued_by);
