@@ -10,6 +10,7 @@
 #include "ocspr_cert.h"
 #include "ocspr_http.h"
 #include "ocspr_policy.h"
+#include "ocspr_response.h"
 
 extern module AP_MODULE_DECLARE_DATA ocsp_refresh_module;
 APLOG_USE_MODULE(ocsp_refresh);
@@ -29,6 +30,7 @@ typedef struct {
     apr_interval_time_t check_interval;   /* OCSPRefreshCheckInterval */
     apr_interval_time_t timeout;          /* OCSPRefreshTimeout */
     apr_interval_time_t startup_timeout;  /* OCSPRefreshStartupTimeout, 0: no limit */
+    apr_interval_time_t max_age;          /* OCSPRefreshMaxAge, 0 (off): no limit */
     const char *proxy;                /* OCSPRefreshProxy */
     int strict;                       /* OCSPRefreshStrict */
     int diagnostics;                  /* OCSPRefreshDiagnostics */
@@ -48,6 +50,8 @@ int ocspr_conf_status_actions(const server_rec *s);
 const char *ocspr_conf_store_dir(const server_rec *s, apr_pool_t *p);
 void ocspr_conf_policy(ocspr_policy_t *pol, const server_rec *s);
 void ocspr_conf_http_opts(ocspr_http_opts_t *opts, const server_rec *s);
+/* The validator's settings: its own defaults, plus OCSPRefreshMaxAge. */
+void ocspr_conf_validate_opts(ocspr_validate_opts_t *opts, const server_rec *s);
 apr_interval_time_t ocspr_conf_startup_timeout(const server_rec *s);
 const char *ocspr_conf_cache_spec(const server_rec *s);
 

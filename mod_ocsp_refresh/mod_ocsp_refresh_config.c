@@ -1,4 +1,15 @@
-/* Directives, and the per-server configuration records they fill. */
+/* Directives, and the per-server configuration records they fill.
+ *
+ * One handler per kind of value (flag, seconds, percent, URL, directory,
+ * cache spec). What differs between directives of one kind (the field, the
+ * range, the scope, the word for "no limit") is a row of a table handed to
+ * the handler in cmd->info, so adding a directive adds a row, not a branch.
+ *
+ * Defaults live in one place each: the refresh policy's and the transport's
+ * in the core (ocspr_policy_default, ocspr_http_opts_default), the rest in
+ * ocspr_glue_defaults below. A field left unset in the configuration takes
+ * its default when an accessor reads it, never earlier, so a vhost can tell
+ * "not said" from "said the default". */
 #include <apr_lib.h>
 #include <apr_strings.h>
 
@@ -8,152 +19,216 @@
 
 #include "mod_ocsp_refresh.h"
 
-/* Defaults, one place. */
-#define DEF_CACHE_SPEC        "shmcb"
-#define DEF_STORE_DIR         "ocsp-refresh"      /* relative to ServerRoot */
-#define DEF_WINDOW_PERCENT    50
-#define DEF_CHECK_INTERVAL    apr_time_from_sec(60)
-#define DEF_TIMEOUT           apr_time_from_sec(10)
-#define DEF_STARTUP_TIMEOUT   apr_time_from_sec(5)
-
-/* Bounds that keep a typo from taking the server down or hammering a CA. */
-#define MIN_CHECK_INTERVAL    1
-#define MAX_CHECK_INTERVAL    86400
-#define MAX_TIMEOUT           300
-#define MAX_STARTUP_TIMEOUT   600
+/* Defaults of the settings the core has no opinion on. */
+static const struct {
+    int enabled;
+    const char *cache_spec;
+    const char *store_dir;                /* relative to ServerRoot */
+    apr_interval_time_t startup_timeout;
+    apr_interval_time_t max_age;          /* 0: no limit */
+    int strict;
+    int diagnostics;
+    int status_actions;
+} ocspr_glue_defaults = {
+    .enabled = 0,
+    .cache_spec = "shmcb",
+    .store_dir = "ocsp-refresh",
+    .startup_timeout = apr_time_from_sec(5),
+    .max_age = 0,
+    .strict = 0,
+    .diagnostics = 1,
+    .status_actions = 0,
+};
 
 ocspr_srv_conf_t *ocspr_srv_conf(const server_rec *s)
 {
     return ap_get_module_config(s->module_config, &ocsp_refresh_module);
 }
 
+/* Every field, unset. test/integration/t_config_fields.sh checks that each
+ * field of ocspr_srv_conf_t is named here and in the merge. */
 void *ocspr_create_srv_conf(apr_pool_t *p, server_rec *s)
 {
-    ocspr_srv_conf_t *conf = apr_pcalloc(p, sizeof(*conf));
+    ocspr_srv_conf_t *conf = apr_palloc(p, sizeof(*conf));
 
     conf->enabled = OCSPR_UNSET;
+    conf->responder = NULL;
+    conf->cache_spec = NULL;
+    conf->store_dir = NULL;
     conf->window_percent = OCSPR_UNSET;
     conf->check_interval = OCSPR_UNSET;
     conf->timeout = OCSPR_UNSET;
     conf->startup_timeout = OCSPR_UNSET;
+    conf->max_age = OCSPR_UNSET;
+    conf->proxy = NULL;
     conf->strict = OCSPR_UNSET;
     conf->diagnostics = OCSPR_UNSET;
     conf->status_actions = OCSPR_UNSET;
     return conf;
 }
 
-#define MERGE_INT(field) conf->field = (add->field != OCSPR_UNSET) ? add->field : base->field
+#define MERGE_NUM(field) conf->field = (add->field != OCSPR_UNSET) ? add->field : base->field
 #define MERGE_PTR(field) conf->field = add->field ? add->field : base->field
 
 void *ocspr_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
 {
     const ocspr_srv_conf_t *base = basev, *add = addv;
-    ocspr_srv_conf_t *conf = apr_pcalloc(p, sizeof(*conf));
+    ocspr_srv_conf_t *conf = apr_palloc(p, sizeof(*conf));
 
-    MERGE_INT(enabled);
+    MERGE_NUM(enabled);
     MERGE_PTR(responder);
     /* Process-wide settings can only be set globally; carrying them into
      * every vhost lets code read them from whichever server it holds. */
     MERGE_PTR(cache_spec);
     MERGE_PTR(store_dir);
-    MERGE_INT(window_percent);
-    MERGE_INT(check_interval);
-    MERGE_INT(timeout);
-    MERGE_INT(startup_timeout);
+    MERGE_NUM(window_percent);
+    MERGE_NUM(check_interval);
+    MERGE_NUM(timeout);
+    MERGE_NUM(startup_timeout);
+    MERGE_NUM(max_age);
     MERGE_PTR(proxy);
-    MERGE_INT(strict);
-    MERGE_INT(diagnostics);
-    MERGE_INT(status_actions);
+    MERGE_NUM(strict);
+    MERGE_NUM(diagnostics);
+    MERGE_NUM(status_actions);
     return conf;
 }
 
-#undef MERGE_INT
+#undef MERGE_NUM
 #undef MERGE_PTR
 
-static ocspr_srv_conf_t *cmd_conf(cmd_parms *cmd)
+/* ------------------------------------------------------------ the table */
+
+/* What one directive sets and within which limits; its handler gets it in
+ * cmd->info. */
+typedef struct {
+    apr_size_t field;        /* offset of the value in ocspr_srv_conf_t */
+    int global_only;         /* process-wide: refused inside <VirtualHost> */
+    long min, max;           /* numbers: the accepted range */
+    const char *off_word;    /* seconds: a word that means "no limit" (stored as 0), or NULL */
+    const char *meaning;     /* percent: what the share is of, for the error message */
+} ocspr_directive_t;
+
+#define AT(f) APR_OFFSETOF(ocspr_srv_conf_t, f)
+
+/* Ranges keep a typo from taking the server down or hammering a CA. */
+static const ocspr_directive_t
+    row_enabled = { AT(enabled), 0, 0, 0, NULL, NULL },
+    row_responder = { AT(responder), 0, 0, 0, NULL, NULL },
+    row_cache = { AT(cache_spec), 1, 0, 0, NULL, NULL },
+    row_store = { AT(store_dir), 1, 0, 0, NULL, NULL },
+    row_window = { AT(window_percent), 1, 1, 99, NULL,
+                   "the share of a response's validity after which it is refreshed" },
+    row_check_interval = { AT(check_interval), 1, 1, 86400, NULL, NULL },
+    row_timeout = { AT(timeout), 1, 1, 300, NULL, NULL },
+    row_startup_timeout = { AT(startup_timeout), 1, 0, 600, NULL, NULL },
+    /* From a minute (a response is never younger than its fetch) to a year. */
+    row_max_age = { AT(max_age), 1, 60, 365L * 86400, "off", NULL },
+    row_proxy = { AT(proxy), 1, 0, 0, NULL, NULL },
+    row_strict = { AT(strict), 1, 0, 0, NULL, NULL },
+    row_diagnostics = { AT(diagnostics), 1, 0, 0, NULL, NULL },
+    row_status_actions = { AT(status_actions), 1, 0, 0, NULL, NULL };
+
+#undef AT
+
+/* The field a directive sets, in the record of the server being configured. */
+#define FIELD(cmd, type) \
+    ((type *)(void *)((char *)ocspr_srv_conf((cmd)->server) \
+                      + ((const ocspr_directive_t *)(cmd)->info)->field))
+
+static const ocspr_directive_t *spec_of(const cmd_parms *cmd)
 {
-    return ocspr_srv_conf(cmd->server);
+    return cmd->info;
 }
 
-/* "On"/"Off" for the FLAG directives that store into an int at `offset`. */
-static const char *set_flag(cmd_parms *cmd, void *dc, int flag)
+static const char *check_scope(cmd_parms *cmd)
 {
-    int offset = (int)(apr_uintptr_t)cmd->info;
-    const char *err;
-
-    if (offset != APR_OFFSETOF(ocspr_srv_conf_t, enabled)
-        && (err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) != NULL) {
-        return err;
-    }
-    *(int *)((char *)cmd_conf(cmd) + offset) = flag ? 1 : 0;
-    return NULL;
+    return spec_of(cmd)->global_only ? ap_check_cmd_context(cmd, GLOBAL_ONLY) : NULL;
 }
 
-/* A whole number of seconds within [min, max]. */
-static const char *parse_seconds(apr_interval_time_t *out, cmd_parms *cmd, const char *arg,
-                                 long min, long max)
+/* Is arg a whole decimal number in the directive's range (followed by the
+ * optional suffix character)? */
+static int parse_number(long *out, const ocspr_directive_t *spec, const char *arg, char suffix)
 {
     char *end;
     long v;
 
     errno = 0;
     v = strtol(arg, &end, 10);
-    if (errno || end == arg || *end != '\0' || v < min || v > max) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a number of seconds from %ld to %ld",
-                            cmd->cmd->name, arg, min, max);
-    }
-    *out = apr_time_from_sec(v);
-    return NULL;
-}
-
-static const char *set_seconds(cmd_parms *cmd, void *dc, const char *arg)
-{
-    ocspr_srv_conf_t *conf = cmd_conf(cmd);
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
-    const char *name = cmd->cmd->name;
-
-    if (err) {
-        return err;
-    }
-    if (!strcasecmp(name, "OCSPRefreshCheckInterval")) {
-        return parse_seconds(&conf->check_interval, cmd, arg, MIN_CHECK_INTERVAL,
-                             MAX_CHECK_INTERVAL);
-    }
-    if (!strcasecmp(name, "OCSPRefreshTimeout")) {
-        return parse_seconds(&conf->timeout, cmd, arg, 1, MAX_TIMEOUT);
-    }
-    return parse_seconds(&conf->startup_timeout, cmd, arg, 0, MAX_STARTUP_TIMEOUT);
-}
-
-static const char *set_window(cmd_parms *cmd, void *dc, const char *arg)
-{
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
-    char *end;
-    long v;
-
-    if (err) {
-        return err;
-    }
-    errno = 0;
-    v = strtol(arg, &end, 10);
-    if (*end == '%') {
+    if (suffix && *end == suffix) {
         end++;
     }
-    if (errno || end == arg || *end != '\0' || v < 1 || v > 99) {
-        return apr_psprintf(cmd->pool, "OCSPRefreshWindow: '%s' is not a percentage from 1 to 99 "
-                            "(the share of a response's validity after which it is refreshed)",
-                            arg);
+    if (errno || end == arg || *end != '\0' || v < spec->min || v > spec->max) {
+        return 0;
     }
-    cmd_conf(cmd)->window_percent = (int)v;
+    *out = v;
+    return 1;
+}
+
+/* ---------------------------------------------------------- the handlers */
+
+/* On|Off (httpd itself rejects anything else: "... must be On or Off"). */
+static const char *set_flag(cmd_parms *cmd, void *dc, int flag)
+{
+    const char *err = check_scope(cmd);
+
+    if (err) {
+        return err;
+    }
+    *FIELD(cmd, int) = flag ? 1 : 0;
+    return NULL;
+}
+
+/* A whole number of seconds in the range, or the "off" word when there is one. */
+static const char *set_seconds(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const ocspr_directive_t *spec = spec_of(cmd);
+    const char *err = check_scope(cmd);
+    long v;
+
+    if (err) {
+        return err;
+    }
+    if (spec->off_word && !strcasecmp(arg, spec->off_word)) {
+        *FIELD(cmd, apr_interval_time_t) = 0;
+        return NULL;
+    }
+    if (!parse_number(&v, spec, arg, 0)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a number of seconds from %ld to %ld%s%s",
+                            cmd->cmd->name, arg, spec->min, spec->max,
+                            spec->off_word ? ", or " : "", spec->off_word ? spec->off_word : "");
+    }
+    *FIELD(cmd, apr_interval_time_t) = apr_time_from_sec(v);
+    return NULL;
+}
+
+/* A whole percentage in the range, with or without '%'. */
+static const char *set_percent(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const ocspr_directive_t *spec = spec_of(cmd);
+    const char *err = check_scope(cmd);
+    long v;
+
+    if (err) {
+        return err;
+    }
+    if (!parse_number(&v, spec, arg, '%')) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a percentage from %ld to %ld (%s)",
+                            cmd->cmd->name, arg, spec->min, spec->max, spec->meaning);
+    }
+    *FIELD(cmd, int) = (int)v;
     return NULL;
 }
 
 /* An http:// URL with a host. https is refused here, where the admin sees
  * it, rather than at every fetch. */
-static const char *check_http_url(cmd_parms *cmd, const char *arg)
+static const char *set_url(cmd_parms *cmd, void *dc, const char *arg)
 {
+    const char *err = check_scope(cmd);
     apr_uri_t uri;
 
+    if (err) {
+        return err;
+    }
     if (apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS || !uri.scheme || !uri.hostname) {
         return apr_psprintf(cmd->pool, "%s: '%s' is not a URL (expected http://host[:port]/...)",
                             cmd->cmd->name, arg);
@@ -163,42 +238,23 @@ static const char *check_http_url(cmd_parms *cmd, const char *arg)
                             "(responses are signed, RFC 6960), give an http:// URL",
                             cmd->cmd->name, arg, uri.scheme);
     }
+    *FIELD(cmd, const char *) = arg;
     return NULL;
 }
 
-static const char *set_responder(cmd_parms *cmd, void *dc, const char *arg)
+/* A directory (relative ones are taken from ServerRoot when read), or "none". */
+static const char *set_dir(cmd_parms *cmd, void *dc, const char *arg)
 {
-    const char *err = check_http_url(cmd, arg);
-
-    if (err) {
-        return err;
-    }
-    cmd_conf(cmd)->responder = arg;
-    return NULL;
-}
-
-static const char *set_proxy(cmd_parms *cmd, void *dc, const char *arg)
-{
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
-
-    if (err || (err = check_http_url(cmd, arg)) != NULL) {
-        return err;
-    }
-    cmd_conf(cmd)->proxy = arg;
-    return NULL;
-}
-
-static const char *set_store(cmd_parms *cmd, void *dc, const char *arg)
-{
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    const char *err = check_scope(cmd);
 
     if (err) {
         return err;
     }
     if (!*arg) {
-        return "OCSPRefreshStore: give a directory, or 'none' to keep responses in memory only";
+        return apr_psprintf(cmd->pool, "%s: give a directory, or 'none' to keep responses in "
+                            "memory only", cmd->cmd->name);
     }
-    cmd_conf(cmd)->store_dir = arg;
+    *FIELD(cmd, const char *) = arg;
     return NULL;
 }
 
@@ -221,7 +277,7 @@ static const char *socache_provider_list(apr_pool_t *p)
  * loaded now, so a typo fails `apachectl -t` with the list of choices. */
 static const char *set_cache(cmd_parms *cmd, void *dc, const char *arg)
 {
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    const char *err = check_scope(cmd);
     const char *sep, *name;
 
     if (err) {
@@ -230,49 +286,57 @@ static const char *set_cache(cmd_parms *cmd, void *dc, const char *arg)
     sep = ap_strchr_c(arg, ':');
     name = sep ? apr_pstrmemdup(cmd->temp_pool, arg, (apr_size_t)(sep - arg)) : arg;
     if (!ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name, AP_SOCACHE_PROVIDER_VERSION)) {
-        return apr_psprintf(cmd->pool, "OCSPRefreshCache: unknown socache provider '%s'; "
+        return apr_psprintf(cmd->pool, "%s: unknown socache provider '%s'; "
                             "loaded providers: %s (LoadModule socache_%s_module to use it)",
-                            name, socache_provider_list(cmd->pool), name);
+                            cmd->cmd->name, name, socache_provider_list(cmd->pool), name);
     }
-    cmd_conf(cmd)->cache_spec = arg;
+    *FIELD(cmd, const char *) = arg;
     return NULL;
 }
 
-#define FLAG_AT(field) ((void *)APR_OFFSETOF(ocspr_srv_conf_t, field))
+#define ROW(d) ((void *)&(d))
 
+/* Help texts name no default: the README's directive table is where they
+ * are written down, beside the code that owns them. */
 const command_rec ocspr_cmds[] = {
-    AP_INIT_FLAG("OCSPRefresh", set_flag, FLAG_AT(enabled), RSRC_CONF,
+    AP_INIT_FLAG("OCSPRefresh", set_flag, ROW(row_enabled), RSRC_CONF,
                  "On to have mod_ocsp_refresh staple this server's certificates"),
-    AP_INIT_TAKE1("OCSPRefreshResponder", set_responder, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("OCSPRefreshResponder", set_url, ROW(row_responder), RSRC_CONF,
                   "http:// URL of the OCSP responder, overriding the certificates' own"),
-    AP_INIT_TAKE1("OCSPRefreshCache", set_cache, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("OCSPRefreshCache", set_cache, ROW(row_cache), RSRC_CONF,
                   "socache provider for responses, e.g. shmcb, shmcb:/path(bytes), memcache:host:port"),
-    AP_INIT_TAKE1("OCSPRefreshStore", set_store, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("OCSPRefreshStore", set_dir, ROW(row_store), RSRC_CONF,
                   "directory where responses survive restarts, or 'none'"),
-    AP_INIT_TAKE1("OCSPRefreshWindow", set_window, NULL, RSRC_CONF,
-                  "refresh after this percentage of a response's validity (1-99, default 50)"),
-    AP_INIT_TAKE1("OCSPRefreshCheckInterval", set_seconds, NULL, RSRC_CONF,
-                  "longest sleep of the maintenance thread, in seconds (default 60)"),
-    AP_INIT_TAKE1("OCSPRefreshTimeout", set_seconds, NULL, RSRC_CONF,
-                  "per-request responder timeout, in seconds (default 10)"),
-    AP_INIT_TAKE1("OCSPRefreshStartupTimeout", set_seconds, NULL, RSRC_CONF,
-                  "total seconds the startup prefetch may take, 0 for no limit (default 5)"),
-    AP_INIT_TAKE1("OCSPRefreshProxy", set_proxy, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("OCSPRefreshWindow", set_percent, ROW(row_window), RSRC_CONF,
+                  "refresh after this percentage of a response's validity (1-99)"),
+    AP_INIT_TAKE1("OCSPRefreshCheckInterval", set_seconds, ROW(row_check_interval), RSRC_CONF,
+                  "longest sleep of the maintenance thread, in seconds"),
+    AP_INIT_TAKE1("OCSPRefreshTimeout", set_seconds, ROW(row_timeout), RSRC_CONF,
+                  "per-request responder timeout, in seconds"),
+    AP_INIT_TAKE1("OCSPRefreshStartupTimeout", set_seconds, ROW(row_startup_timeout), RSRC_CONF,
+                  "total seconds the startup prefetch may take, 0 for no limit"),
+    AP_INIT_TAKE1("OCSPRefreshMaxAge", set_seconds, ROW(row_max_age), RSRC_CONF,
+                  "refuse responses produced longer ago than this many seconds, or off"),
+    AP_INIT_TAKE1("OCSPRefreshProxy", set_url, ROW(row_proxy), RSRC_CONF,
                   "http:// proxy for responder requests"),
-    AP_INIT_FLAG("OCSPRefreshStrict", set_flag, FLAG_AT(strict), RSRC_CONF,
+    AP_INIT_FLAG("OCSPRefreshStrict", set_flag, ROW(row_strict), RSRC_CONF,
                  "On to make a configuration check fail on a finding that breaks stapling"),
-    AP_INIT_FLAG("OCSPRefreshDiagnostics", set_flag, FLAG_AT(diagnostics), RSRC_CONF,
+    AP_INIT_FLAG("OCSPRefreshDiagnostics", set_flag, ROW(row_diagnostics), RSRC_CONF,
                  "Off to skip the certificate chain diagnostics"),
-    AP_INIT_FLAG("OCSPRefreshStatusActions", set_flag, FLAG_AT(status_actions), RSRC_CONF,
+    AP_INIT_FLAG("OCSPRefreshStatusActions", set_flag, ROW(row_status_actions), RSRC_CONF,
                  "On to allow 'refresh now' POSTs on the ocsp-refresh-status page"),
     { NULL }
 };
+
+#undef ROW
+
+/* -------------------------------------------------------- the accessors */
 
 #define OR_DEFAULT(v, d) ((v) == OCSPR_UNSET ? (d) : (v))
 
 int ocspr_conf_enabled(const server_rec *s)
 {
-    return OR_DEFAULT(ocspr_srv_conf(s)->enabled, 0);
+    return OR_DEFAULT(ocspr_srv_conf(s)->enabled, ocspr_glue_defaults.enabled);
 }
 
 const char *ocspr_conf_responder(const server_rec *s)
@@ -282,17 +346,17 @@ const char *ocspr_conf_responder(const server_rec *s)
 
 int ocspr_conf_strict(const server_rec *s)
 {
-    return OR_DEFAULT(ocspr_srv_conf(s)->strict, 0);
+    return OR_DEFAULT(ocspr_srv_conf(s)->strict, ocspr_glue_defaults.strict);
 }
 
 int ocspr_conf_diagnostics(const server_rec *s)
 {
-    return OR_DEFAULT(ocspr_srv_conf(s)->diagnostics, 1);
+    return OR_DEFAULT(ocspr_srv_conf(s)->diagnostics, ocspr_glue_defaults.diagnostics);
 }
 
 int ocspr_conf_status_actions(const server_rec *s)
 {
-    return OR_DEFAULT(ocspr_srv_conf(s)->status_actions, 0);
+    return OR_DEFAULT(ocspr_srv_conf(s)->status_actions, ocspr_glue_defaults.status_actions);
 }
 
 const char *ocspr_conf_store_dir(const server_rec *s, apr_pool_t *p)
@@ -302,19 +366,19 @@ const char *ocspr_conf_store_dir(const server_rec *s, apr_pool_t *p)
     if (dir && !strcasecmp(dir, "none")) {
         return NULL;
     }
-    return ap_server_root_relative(p, dir ? dir : DEF_STORE_DIR);
+    return ap_server_root_relative(p, dir ? dir : ocspr_glue_defaults.store_dir);
 }
 
 const char *ocspr_conf_cache_spec(const server_rec *s)
 {
     const char *spec = ocspr_srv_conf(s)->cache_spec;
 
-    return spec ? spec : DEF_CACHE_SPEC;
+    return spec ? spec : ocspr_glue_defaults.cache_spec;
 }
 
 apr_interval_time_t ocspr_conf_startup_timeout(const server_rec *s)
 {
-    return OR_DEFAULT(ocspr_srv_conf(s)->startup_timeout, DEF_STARTUP_TIMEOUT);
+    return OR_DEFAULT(ocspr_srv_conf(s)->startup_timeout, ocspr_glue_defaults.startup_timeout);
 }
 
 void ocspr_conf_policy(ocspr_policy_t *pol, const server_rec *s)
@@ -322,19 +386,28 @@ void ocspr_conf_policy(ocspr_policy_t *pol, const server_rec *s)
     const ocspr_srv_conf_t *conf = ocspr_srv_conf(s);
 
     ocspr_policy_default(pol);
-    pol->window_percent = OR_DEFAULT(conf->window_percent, DEF_WINDOW_PERCENT);
-    pol->check_interval = OR_DEFAULT(conf->check_interval, DEF_CHECK_INTERVAL);
+    pol->window_percent = OR_DEFAULT(conf->window_percent, pol->window_percent);
+    pol->check_interval = OR_DEFAULT(conf->check_interval, pol->check_interval);
 }
 
 void ocspr_conf_http_opts(ocspr_http_opts_t *opts, const server_rec *s)
 {
     const ocspr_srv_conf_t *conf = ocspr_srv_conf(s);
-    apr_interval_time_t timeout = OR_DEFAULT(conf->timeout, DEF_TIMEOUT);
 
     ocspr_http_opts_default(opts);
-    opts->total_timeout = timeout;
-    if (opts->connect_timeout > timeout) {
-        opts->connect_timeout = timeout;
+    opts->total_timeout = OR_DEFAULT(conf->timeout, opts->total_timeout);
+    /* A connect may not outlast the whole exchange it is part of. */
+    if (opts->connect_timeout > opts->total_timeout) {
+        opts->connect_timeout = opts->total_timeout;
     }
     opts->proxy_url = conf->proxy;
+}
+
+void ocspr_conf_validate_opts(ocspr_validate_opts_t *opts, const server_rec *s)
+{
+    /* Zero size, negative skew and zero now ask the validator for its own
+     * defaults (include/ocspr_response.h). */
+    memset(opts, 0, sizeof(*opts));
+    opts->clock_skew = -1;
+    opts->max_age = OR_DEFAULT(ocspr_srv_conf(s)->max_age, ocspr_glue_defaults.max_age);
 }

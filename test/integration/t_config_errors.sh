@@ -30,6 +30,8 @@ expect_error "OCSPRefreshWindow half" "not a percentage from 1 to 99"
 expect_error "OCSPRefreshCheckInterval 0" "OCSPRefreshCheckInterval: '0' is not a number of seconds from 1 to 86400"
 expect_error "OCSPRefreshTimeout 301" "OCSPRefreshTimeout: '301' is not a number of seconds from 1 to 300"
 expect_error "OCSPRefreshStartupTimeout -1" "OCSPRefreshStartupTimeout: '-1' is not a number of seconds from 0 to 600"
+expect_error "OCSPRefreshMaxAge 59" "OCSPRefreshMaxAge: '59' is not a number of seconds from 60 to 31536000, or off"
+expect_error "OCSPRefreshMaxAge never" "OCSPRefreshMaxAge: 'never' is not a number of seconds from 60 to 31536000, or off"
 expect_error "OCSPRefreshCache memcached:127.0.0.1:11211" \
     "OCSPRefreshCache: unknown socache provider 'memcached'; loaded providers: .*shmcb"
 expect_error "OCSPRefreshResponder https://ocsp.example.com/" \
@@ -39,11 +41,13 @@ expect_error "OCSPRefreshProxy ftp://proxy:21" "OCSPRefreshProxy: 'ftp://proxy:2
 expect_error "OCSPRefresh maybe" "OCSPRefresh must be On or Off"
 # Process-wide settings belong to the global scope.
 expect_error "OCSPRefreshWindow 40" "OCSPRefreshWindow cannot occur within <VirtualHost> section" vhost
+expect_error "OCSPRefreshMaxAge off" "OCSPRefreshMaxAge cannot occur within <VirtualHost> section" vhost
 
 # And good values pass.
 ocspr_write_httpd_conf "$T/httpd.conf" --listen "$port" -- \
     "OCSPRefreshWindow 40%" "OCSPRefreshCheckInterval 30" "OCSPRefreshTimeout 5" \
     "OCSPRefreshStartupTimeout 0" "OCSPRefreshCache shmcb" "OCSPRefreshStore none" \
+    "OCSPRefreshMaxAge 86400" "OCSPRefreshMaxAge Off" \
     "OCSPRefreshProxy http://127.0.0.1:3128" \
     "$(ocspr_vhost "$port" "$pki/good.chain.pem" "$pki/good.key" "OCSPRefresh On" \
         "OCSPRefreshResponder http://127.0.0.1:9/ocsp")"
