@@ -37,7 +37,10 @@ typedef struct {
     int revocation_reason;              /* CRLReason, -1 none */
     apr_time_t fetched;                 /* when it was obtained */
     apr_size_t response_len;            /* DER bytes */
-    const char *source;                 /* "store", "network" or NULL */
+    const char *source;                 /* "network", "store", "fleet" or NULL */
+    /* What a handshake gets now: the serving cache returned the held
+     * response at the engine's last check. Stapled = served && valid. */
+    int served;
 
     /* refresh attempts */
     apr_time_t next_attempt;            /* 0: none scheduled */
@@ -48,6 +51,12 @@ typedef struct {
     int consecutive_failures;
     apr_interval_time_t last_latency;
     apr_uint64_t attempts[OCSPR_OUTCOME_COUNT];  /* by outcome, since start */
+
+    /* the fleet exchange (0 / NULL without one) */
+    apr_uint64_t fleet_adopted;         /* responses taken from the fleet instead of a fetch */
+    apr_uint64_t fleet_published;       /* responses this host put into the fleet */
+    apr_uint64_t fleet_rejected;        /* fleet records refused */
+    const char *fleet_reject_reason;    /* the last refusal; NULL or "" when none */
 } ocspr_status_row_t;
 
 /* What a certificate's row amounts to, one word each; disjoint. The names
@@ -58,6 +67,8 @@ typedef enum {
     OCSPR_STATE_REVOKED,         /* the responder says revoked (stapled) */
     OCSPR_STATE_UNKNOWN,         /* the responder does not know it (stapled) */
     OCSPR_STATE_FAILING,         /* nothing valid to staple, attempts fail */
+    OCSPR_STATE_NOT_SERVED,      /* a valid response is held, but the serving cache does
+                                    not return it: handshakes get no staple */
     OCSPR_STATE_PENDING,         /* nothing yet, no attempt finished */
     OCSPR_STATE_NOT_APPLICABLE,  /* never stapled by us (no usable responder) */
     OCSPR_STATE_COUNT
@@ -66,10 +77,54 @@ typedef enum {
 const char *ocspr_status_state_name(ocspr_status_state_t state);
 /* A held response counts only while now < nextUpdate. */
 int ocspr_status_row_holds_response(const ocspr_status_row_t *row, apr_time_t now);
+/* What a handshake gets now: a held, valid response that the serving cache
+ * returns (served). Every "stapled" on every page derives from this. */
+int ocspr_status_row_stapled(const ocspr_status_row_t *row, apr_time_t now);
 ocspr_status_state_t ocspr_status_row_state(const ocspr_status_row_t *row, apr_time_t now);
-/* The status name of the row: "good", "revoked", "unknown", "none" (nothing
- * valid held) or "not_applicable". */
+/* The status of the staple handshakes get: "good", "revoked", "unknown",
+ * "none" (nothing stapled: nothing valid held, or held but not served) or
+ * "not_applicable". */
 const char *ocspr_status_row_status_name(const ocspr_status_row_t *row, apr_time_t now);
+/* The status of the held valid response whether served or not, or NULL. */
+const char *ocspr_status_row_held_status_name(const ocspr_status_row_t *row, apr_time_t now);
+
+/* Which certificates a page shows (HTML and JSON); summaries always count
+ * every certificate. A zeroed filter shows everything. */
+typedef struct {
+    unsigned states;                    /* bit (1u << state) per state shown; 0: any */
+    const char *vhost;                  /* "name" or "name:port", any case; NULL: any */
+    const char *id;                     /* a prefix of the hex id, any case; NULL: any */
+    int page;                           /* page of the compact HTML list, from 1; 0: first */
+} ocspr_status_filter_t;
+
+int ocspr_status_filter_active(const ocspr_status_filter_t *filter);
+int ocspr_status_filter_matches(const ocspr_status_filter_t *filter,
+                                const ocspr_status_row_t *row, apr_time_t now);
+
+typedef enum {
+    OCSPR_STATUS_FORMAT_HTML = 0,
+    OCSPR_STATUS_FORMAT_JSON,
+    OCSPR_STATUS_FORMAT_PROMETHEUS
+} ocspr_status_format_t;
+
+/* A status page request's query string, parsed. */
+typedef struct {
+    ocspr_status_format_t format;       /* "json" / "prometheus": the first one decides */
+    ocspr_status_filter_t filter;       /* state=NAME[,NAME] (repeatable; "problems": every
+                                           state but good and not_applicable), vhost=, id=,
+                                           page= */
+    const char *requested;              /* requested=ID: a refresh was just asked for */
+    int has_action;                     /* action= or token= (a GET never acts) */
+} ocspr_status_query_t;
+
+/* Parse args (the part after '?', NULL for none; percent-escapes decoded).
+ * Unknown words are ignored. Returns NULL, or a sentence saying which value
+ * is wrong and what is accepted (the request is then refused with 400). */
+const char *ocspr_status_parse_query(ocspr_status_query_t *q, apr_pool_t *p, const char *args);
+/* The query string ("state=failing&vhost=a.example&page=2", "" when none)
+ * that selects filter, on page `page` (0: no page=), percent-encoded. */
+const char *ocspr_status_filter_query(apr_pool_t *p, const ocspr_status_filter_t *filter,
+                                      int page);
 
 /* The whole page. */
 typedef struct {
@@ -80,6 +135,15 @@ typedef struct {
     apr_time_t leader_since;
     apr_time_t last_tick;               /* the leader's last maintenance pass */
     apr_array_header_t *rows;           /* ocspr_status_row_t, may be empty */
+    const char *version;                /* the module's version, or NULL */
+    /* the fleet exchange's health; fleet_desc NULL: no fleet exchange */
+    const char *fleet_desc;             /* "memcache:127.0.0.1:11211" */
+    apr_uint64_t fleet_errors;          /* get/put calls that failed */
+    apr_time_t fleet_last_ok;           /* 0: never */
+    apr_time_t fleet_last_error_time;   /* 0: never */
+    const char *fleet_last_error;
+    /* HTML and JSON: the certificates to list (NULL: all) */
+    const ocspr_status_filter_t *filter;
     /* HTML page only */
     const char *action_token;           /* non-NULL: refresh forms are shown */
     const char *notice;                 /* plain text shown above the table, or NULL */
@@ -88,12 +152,21 @@ typedef struct {
 typedef struct {
     int total;
     int by_state[OCSPR_STATE_COUNT];
-    int stapled;                        /* GOOD + REFRESH_FAILING */
+    int stapled;                        /* GOOD + REFRESH_FAILING: a good staple is served */
+    apr_uint64_t fleet_adopted, fleet_published, fleet_rejected;  /* over every row */
     const ocspr_status_row_t *soonest_response;  /* smallest valid nextUpdate */
     const ocspr_status_row_t *soonest_cert;      /* smallest certificate notAfter */
 } ocspr_status_summary_t;
 
 void ocspr_status_summarize(ocspr_status_summary_t *sum, const ocspr_status_page_t *page);
+
+/* How the HTML page stays readable (and under 1 MB) at thousands of
+ * certificates: rows needing attention come first, in full, at most
+ * FULL_ROWS of them; every other selected row is one compact line, at most
+ * COMPACT_ROWS a page. A selection of at most SMALL rows is shown in full. */
+#define OCSPR_STATUS_HTML_FULL_ROWS    100
+#define OCSPR_STATUS_HTML_COMPACT_ROWS 1000
+#define OCSPR_STATUS_HTML_SMALL        25
 
 /* Renderers. p holds temporaries (a request pool). */
 void ocspr_status_render_html(const ocspr_status_page_t *page, ocspr_write_fn *write,

@@ -51,18 +51,6 @@ static int status_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
 
 /* --- the snapshot ------------------------------------------------------------ */
 
-static const char *source_name(int source)
-{
-    switch (source) {
-    case OCSPR_SOURCE_STORE:
-        return "store";
-    case OCSPR_SOURCE_NETWORK:
-        return "network";
-    default:
-        return NULL;
-    }
-}
-
 static void row_from_state(ocspr_status_row_t *row, const ocspr_cert_state_t *st)
 {
     row->cert_status = st->cert_status;
@@ -73,7 +61,9 @@ static void row_from_state(ocspr_status_row_t *row, const ocspr_cert_state_t *st
     row->revocation_reason = st->revocation_reason;
     row->fetched = st->obtained;
     row->response_len = st->response_len;
-    row->source = source_name(st->source);
+    row->source = st->source == OCSPR_SOURCE_NONE ? NULL
+                  : ocspr_source_name((ocspr_source_t)st->source);
+    row->served = st->served;
     row->next_attempt = st->next_attempt;
     row->refresh_requested = st->refresh_requested;
     row->last_attempt = st->last_attempt;
@@ -82,6 +72,10 @@ static void row_from_state(ocspr_status_row_t *row, const ocspr_cert_state_t *st
     row->consecutive_failures = st->consecutive_failures;
     row->last_latency = st->last_latency;
     memcpy(row->attempts, st->outcomes, sizeof(row->attempts));
+    row->fleet_adopted = st->fleet_adopted;
+    row->fleet_published = st->fleet_published;
+    row->fleet_rejected = st->fleet_rejected;
+    row->fleet_reject_reason = st->fleet_reject_reason;
 }
 
 /* Every certificate of the current generation, with the shared state of
@@ -96,6 +90,9 @@ static ocspr_status_page_t *build_page(request_rec *r, ocspr_module_t *e)
 
     page->now = apr_time_now();
     page->server = ap_get_server_name(r);
+#ifdef OCSPR_VERSION
+    page->version = OCSPR_VERSION;
+#endif
     page->rows = apr_array_make(r->pool, e ? e->entries->nelts : 0, sizeof(ocspr_status_row_t));
     if (!e) {
         return page;
@@ -108,6 +105,13 @@ static ocspr_status_page_t *build_page(request_rec *r, ocspr_module_t *e)
         page->leader_pid = (long)header.leader_pid;
         page->leader_since = header.leader_since;
         page->last_tick = header.last_tick;
+        if (e->fleet_desc) {
+            page->fleet_desc = e->fleet_desc;
+            page->fleet_errors = header.fleet_errors;
+            page->fleet_last_ok = header.fleet_last_ok;
+            page->fleet_last_error_time = header.fleet_last_error_time;
+            page->fleet_last_error = apr_pstrdup(r->pool, header.fleet_last_error);
+        }
     }
     for (i = 0; i < e->entries->nelts; i++) {
         const ocspr_entry_t *entry = APR_ARRAY_IDX(e->entries, i, ocspr_entry_t *);
@@ -152,7 +156,7 @@ static void write_to_request(void *baton, const char *data, apr_size_t len)
 /* A refusal the admin can read in the browser. */
 static int refuse(request_rec *r, int status, const char *why)
 {
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, OCSPR_T_STATUS_REFUSED ": status page action "
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, OCSPR_T_STATUS_REFUSED ": status page request "
                   "from %s refused (%d): %s", r->useragent_ip, status, why);
     if (status == HTTP_METHOD_NOT_ALLOWED) {
         apr_table_setn(r->headers_out, "Allow", "GET, HEAD, POST");
@@ -295,43 +299,13 @@ static int handle_action(request_rec *r, ocspr_module_t *e)
 
 /* --- the page ------------------------------------------------------------------- */
 
-typedef enum { FORMAT_HTML, FORMAT_JSON, FORMAT_PROMETHEUS } format_t;
-
-/* The first of the query's "json" / "prometheus" words decides; a value
- * after "requested=" names a certificate whose refresh was just asked. */
-static format_t parse_args(request_rec *r, const char **requested, int *has_action)
-{
-    char *args = r->args ? apr_pstrdup(r->pool, r->args) : NULL, *last, *word;
-    format_t format = FORMAT_HTML;
-
-    *requested = NULL;
-    *has_action = 0;
-    for (word = args ? apr_strtok(args, "&;", &last) : NULL; word;
-         word = apr_strtok(NULL, "&;", &last)) {
-        if (!strcmp(word, "json") || !strncmp(word, "json=", 5)) {
-            format = FORMAT_JSON;
-        }
-        else if (!strcmp(word, "prometheus") || !strncmp(word, "prometheus=", 11)) {
-            format = FORMAT_PROMETHEUS;
-        }
-        else if (!strncmp(word, "requested=", 10)) {
-            *requested = word + 10;
-        }
-        else if (!strncmp(word, "action=", 7) || !strncmp(word, "token=", 6)) {
-            *has_action = 1;
-        }
-    }
-    return format;
-}
-
 static int status_handler(request_rec *r)
 {
     ocspr_module_t *e = ocspr_module;
     ocspr_status_page_t *page;
     const ocspr_entry_t *requested_entry;
-    const char *requested;
-    int has_action;
-    format_t format;
+    ocspr_status_query_t query;
+    const char *why;
 
     if (!r->handler || strcmp(r->handler, OCSPR_STATUS_HANDLER)) {
         return DECLINED;
@@ -344,20 +318,25 @@ static int status_handler(request_rec *r)
         return refuse(r, HTTP_METHOD_NOT_ALLOWED, "The OCSP status page answers GET (and POST "
                       "for its actions).");
     }
-    format = parse_args(r, &requested, &has_action);
-    if (has_action) {
+    why = ocspr_status_parse_query(&query, r->pool, r->args);
+    if (why) {
+        return refuse(r, HTTP_BAD_REQUEST, apr_pstrcat(r->pool, "Bad query string: ", why, ".",
+                                                       NULL));
+    }
+    if (query.has_action) {
         /* A link or an <img> could trigger a GET: actions are POST only. */
         return refuse(r, HTTP_METHOD_NOT_ALLOWED, "Actions need a POST from the status page's "
                       "form; a GET never changes anything.");
     }
     page = build_page(r, e);
+    page->filter = &query.filter;
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
-    switch (format) {
-    case FORMAT_JSON:
+    switch (query.format) {
+    case OCSPR_STATUS_FORMAT_JSON:
         ap_set_content_type(r, "application/json");
         break;
-    case FORMAT_PROMETHEUS:
+    case OCSPR_STATUS_FORMAT_PROMETHEUS:
         ap_set_content_type(r, "text/plain; version=0.0.4; charset=utf-8");
         break;
     default:
@@ -368,7 +347,7 @@ static int status_handler(request_rec *r)
         if (ocspr_conf_status_actions(r->server) && action_token && e && e->started) {
             page->action_token = action_token;
         }
-        if ((requested_entry = entry_by_hex(e, requested)) != NULL) {
+        if ((requested_entry = entry_by_hex(e, query.requested)) != NULL) {
             page->notice = apr_pstrcat(r->pool, "Refresh of ",
                                        ocspr_cert_subject(requested_entry->cert, r->pool),
                                        " requested: the refreshing child fetches it within a "
@@ -379,11 +358,11 @@ static int status_handler(request_rec *r)
     if (r->header_only) {
         return OK;
     }
-    switch (format) {
-    case FORMAT_JSON:
+    switch (query.format) {
+    case OCSPR_STATUS_FORMAT_JSON:
         ocspr_status_render_json(page, write_to_request, r, r->pool);
         break;
-    case FORMAT_PROMETHEUS:
+    case OCSPR_STATUS_FORMAT_PROMETHEUS:
         ocspr_status_render_prometheus(page, write_to_request, r, r->pool);
         break;
     default:

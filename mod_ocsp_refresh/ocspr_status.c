@@ -3,6 +3,7 @@
  * through the escaper of the format being written; the renderers are in
  * ocspr_status_html.c, ocspr_status_json.c and ocspr_status_metrics.c. */
 #include <stdlib.h>
+#include <apr_lib.h>
 
 #include "ocspr_status_int.h"
 
@@ -209,7 +210,7 @@ const char *ocspr_status_duration(apr_pool_t *p, apr_interval_time_t d)
 /* --- the model ------------------------------------------------------------- */
 
 static const struct {
-    const char *name;                   /* JSON, Prometheus label */
+    const char *name;                   /* JSON, Prometheus label, ?state= */
     const char *camel;                  /* ?auto key */
 } state_names[OCSPR_STATE_COUNT] = {
     [OCSPR_STATE_GOOD] = { "good", "Good" },
@@ -217,6 +218,7 @@ static const struct {
     [OCSPR_STATE_REVOKED] = { "revoked", "Revoked" },
     [OCSPR_STATE_UNKNOWN] = { "unknown", "Unknown" },
     [OCSPR_STATE_FAILING] = { "failing", "Failing" },
+    [OCSPR_STATE_NOT_SERVED] = { "not_served", "NotServed" },
     [OCSPR_STATE_PENDING] = { "pending", "Pending" },
     [OCSPR_STATE_NOT_APPLICABLE] = { "not_applicable", "NotApplicable" },
 };
@@ -237,10 +239,19 @@ const char *ocspr_status_state_name(ocspr_status_state_t state)
     return state_names[state].name;
 }
 
+int ocspr_status_state_needs_attention(ocspr_status_state_t state)
+{
+    return state != OCSPR_STATE_GOOD && state != OCSPR_STATE_NOT_APPLICABLE;
+}
 
 int ocspr_status_row_holds_response(const ocspr_status_row_t *row, apr_time_t now)
 {
     return has_response(row) && row->next_update > now;
+}
+
+int ocspr_status_row_stapled(const ocspr_status_row_t *row, apr_time_t now)
+{
+    return row->served && ocspr_status_row_holds_response(row, now);
 }
 
 ocspr_status_state_t ocspr_status_row_state(const ocspr_status_row_t *row, apr_time_t now)
@@ -250,6 +261,9 @@ ocspr_status_state_t ocspr_status_row_state(const ocspr_status_row_t *row, apr_t
     }
     if (!ocspr_status_row_holds_response(row, now)) {
         return row->consecutive_failures > 0 ? OCSPR_STATE_FAILING : OCSPR_STATE_PENDING;
+    }
+    if (!row->served) {
+        return OCSPR_STATE_NOT_SERVED;
     }
     switch (row->cert_status) {
     case OCSPR_CERT_STATUS_REVOKED:
@@ -266,8 +280,17 @@ const char *ocspr_status_row_status_name(const ocspr_status_row_t *row, apr_time
     if (ocspr_status_row_state(row, now) == OCSPR_STATE_NOT_APPLICABLE) {
         return "not_applicable";
     }
-    if (!ocspr_status_row_holds_response(row, now)) {
+    if (!ocspr_status_row_stapled(row, now)) {
         return "none";
+    }
+    return ocspr_cert_status_name((ocspr_cert_status_t)row->cert_status);
+}
+
+const char *ocspr_status_row_held_status_name(const ocspr_status_row_t *row, apr_time_t now)
+{
+    if (ocspr_status_row_state(row, now) == OCSPR_STATE_NOT_APPLICABLE
+        || !ocspr_status_row_holds_response(row, now)) {
+        return NULL;
     }
     return ocspr_cert_status_name((ocspr_cert_status_t)row->cert_status);
 }
@@ -283,7 +306,10 @@ void ocspr_status_summarize(ocspr_status_summary_t *sum, const ocspr_status_page
 
         sum->total++;
         sum->by_state[state]++;
-        if (ocspr_status_row_holds_response(row, page->now)
+        sum->fleet_adopted += row->fleet_adopted;
+        sum->fleet_published += row->fleet_published;
+        sum->fleet_rejected += row->fleet_rejected;
+        if (ocspr_status_row_stapled(row, page->now)
             && state != OCSPR_STATE_NOT_APPLICABLE
             && (!sum->soonest_response || row->next_update < sum->soonest_response->next_update)) {
             sum->soonest_response = row;

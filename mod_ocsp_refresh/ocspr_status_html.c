@@ -1,4 +1,6 @@
-/* The status page in HTML: the page for people and the mod_status section. */
+/* The status page in HTML: the page for people (its frame: style, summary,
+ * fleet, filter form; the rows are in ocspr_status_html_rows.c) and the
+ * mod_status section. */
 #include <stdlib.h>
 #include <openssl/evp.h>
 
@@ -26,6 +28,13 @@ static const char page_style[] =
     ".bad{background:#fde4e4;color:#8f1010;border-color:#f3b3b3}"
     ".na{background:#eceef1;color:#3f4650;border-color:#d2d6dc}"
     ".notice{background:#e8f0fe;border-color:#b8cdf7}"
+    "a.pill{text-decoration:none}"
+    "h2{font-size:1.1em;margin:18px 0 8px}"
+    ".filter{display:flex;flex-wrap:wrap;gap:8px;align-items:center}"
+    ".filter input,.filter select{font:inherit;font-size:.9em;padding:3px 6px}"
+    "table.brief td{padding:5px 10px}"
+    ".pager{margin:10px 0}"
+    ".muted{color:#5f6670;font-size:.9em}"
     "table{width:100%;border-collapse:separate;border-spacing:0;background:#fff;"
     "border:1px solid #d6d9de;border-radius:8px;overflow:hidden}"
     ".c-cert{width:27%}.c-status{width:19%}.c-resp{width:23%}.c-act{width:1%}"
@@ -76,55 +85,33 @@ const char *ocspr_status_html_csp(apr_pool_t *p)
     return apr_pstrcat(p, "default-src 'none'; style-src ", style_src, "; form-action 'self'; "
                        "frame-ancestors 'none'; base-uri 'none'", NULL);
 }
-
-#define H(o, s) put((o), ocspr_status_html_escape((o)->p, (s)))
-
-/* <time> with the RFC 3339 form in datetime and a readable UTC text. */
-static void html_time(out_t *o, apr_time_t t)
-{
-    const char *iso = ocspr_time_rfc3339(o->p, t);
-
-    putf(o, "<time datetime=\"%s\">%.10s %.8s UTC</time>", iso, iso, iso + 11);
-}
-
-static void html_time_rel(out_t *o, apr_time_t t, apr_time_t now)
-{
-    html_time(o, t);
-    putf(o, " (%s)", relative(o->p, t, now));
-}
-
-/* One label/value pair of a <dl>: dd() opens the value, the caller writes
- * it and closes with end_dd(). */
-static void dd(out_t *o, const char *label)
-{
-    putf(o, "<dt>%s</dt><dd>", label);
-}
-
-static void end_dd(out_t *o)
-{
-    put(o, "</dd>");
-}
-
-#define MAX_CATEGORIES 7
+#define MAX_CATEGORIES 8
 
 typedef struct {
     const char *label;
     int count;
     const char *cls;                    /* when count > 0 */
     int always;                         /* shown even when 0 */
+    const char *state;                  /* the ?state= filter it links to */
 } category_t;
 
 /* The summary's words, in the order the issue asks for. */
 static int summary_categories(category_t *cats, const ocspr_status_summary_t *sum)
 {
     const category_t all[] = {
-        { "stapled", sum->stapled, "ok", 1 },
-        { "with failing refreshes", sum->by_state[OCSPR_STATE_REFRESH_FAILING], "warn", 0 },
-        { "failing", sum->by_state[OCSPR_STATE_FAILING], "bad", 1 },
-        { "revoked", sum->by_state[OCSPR_STATE_REVOKED], "bad", 1 },
-        { "unknown to the responder", sum->by_state[OCSPR_STATE_UNKNOWN], "warn", 0 },
-        { "waiting for a first response", sum->by_state[OCSPR_STATE_PENDING], "warn", 0 },
-        { "not applicable", sum->by_state[OCSPR_STATE_NOT_APPLICABLE], "na", 1 },
+        { "stapled", sum->stapled, "ok", 1, "good,refresh_failing" },
+        { "with failing refreshes", sum->by_state[OCSPR_STATE_REFRESH_FAILING], "warn", 0,
+          "refresh_failing" },
+        { "failing", sum->by_state[OCSPR_STATE_FAILING], "bad", 1, "failing" },
+        { "held but not served", sum->by_state[OCSPR_STATE_NOT_SERVED], "bad", 0,
+          "not_served" },
+        { "revoked", sum->by_state[OCSPR_STATE_REVOKED], "bad", 1, "revoked" },
+        { "unknown to the responder", sum->by_state[OCSPR_STATE_UNKNOWN], "warn", 0,
+          "unknown" },
+        { "waiting for a first response", sum->by_state[OCSPR_STATE_PENDING], "warn", 0,
+          "pending" },
+        { "not applicable", sum->by_state[OCSPR_STATE_NOT_APPLICABLE], "na", 1,
+          "not_applicable" },
     };
     int i, n = 0;
 
@@ -146,275 +133,83 @@ static void html_soonest(out_t *o, const char *what, const ocspr_status_row_t *r
     put(o, "</p>\n");
 }
 
-static void html_summary(out_t *o, const ocspr_status_page_t *page)
+static void html_summary(out_t *o, const ocspr_status_page_t *page,
+                         const ocspr_status_summary_t *sum)
 {
-    ocspr_status_summary_t sum;
     category_t cats[MAX_CATEGORIES];
     int i, n;
 
-    ocspr_status_summarize(&sum, page);
     putf(o, "<section class=\"box\" id=\"summary\"><p><strong>%d certificate%s</strong>",
-         sum.total, sum.total == 1 ? "" : "s");
-    if (!sum.total) {
+         sum->total, sum->total == 1 ? "" : "s");
+    if (!sum->total) {
         put(o, ": no SSL virtual host has <code>OCSPRefresh On</code>, or mod_ssl primed no "
                "certificate for one.</p></section>\n");
         return;
     }
     put(o, "</p>\n<div class=\"counts\">");
-    n = summary_categories(cats, &sum);
+    n = summary_categories(cats, sum);
     for (i = 0; i < n; i++) {
-        putf(o, "<span class=\"pill %s\">%d %s</span>", cats[i].count ? cats[i].cls : "na",
-             cats[i].count, cats[i].label);
+        /* Each count links to the list of those certificates. */
+        putf(o, "<a class=\"pill %s\" href=\"?state=%s\">%d %s</a>",
+             cats[i].count ? cats[i].cls : "na", cats[i].state, cats[i].count, cats[i].label);
     }
     put(o, "</div>\n");
-    if (sum.soonest_response) {
-        html_soonest(o, "Soonest staple expiry", sum.soonest_response,
-                     sum.soonest_response->next_update, page->now);
+    if (sum->soonest_response) {
+        html_soonest(o, "Soonest staple expiry", sum->soonest_response,
+                     sum->soonest_response->next_update, page->now);
     }
     else {
-        put(o, "<p><span class=\"flag bad\">No certificate has a valid OCSP response.</span></p>\n");
+        put(o, "<p><span class=\"flag bad\">No certificate is stapled: no handshake gets an "
+               "OCSP response.</span></p>\n");
     }
-    if (sum.soonest_cert) {
-        html_soonest(o, "Soonest certificate expiry", sum.soonest_cert,
-                     sum.soonest_cert->cert_not_after, page->now);
+    if (sum->soonest_cert) {
+        html_soonest(o, "Soonest certificate expiry", sum->soonest_cert,
+                     sum->soonest_cert->cert_not_after, page->now);
     }
     put(o, "</section>\n");
 }
 
-static const char *row_class(ocspr_status_state_t state)
+/* The fleet exchange: where it is, whether it answers, and what it did. */
+static void html_fleet(out_t *o, const ocspr_status_page_t *page,
+                       const ocspr_status_summary_t *sum)
 {
-    switch (state) {
-    case OCSPR_STATE_REVOKED:
-    case OCSPR_STATE_FAILING:
-        return "problem";
-    case OCSPR_STATE_REFRESH_FAILING:
-    case OCSPR_STATE_UNKNOWN:
-    case OCSPR_STATE_PENDING:
-        return "attention";
-    default:
-        return "fine";
-    }
-}
+    int failing = page->fleet_last_error_time > page->fleet_last_ok;
 
-static void html_cert_cell(out_t *o, const ocspr_status_row_t *row, apr_time_t now)
-{
-    put(o, "<td data-label=\"Certificate\"><div class=\"subject\">");
-    H(o, row->subject);
-    put(o, "</div>");
-    if (row->must_staple) {
-        put(o, "<span class=\"badge warn\">MUST-STAPLE</span>");
-    }
-    put(o, "<dl>");
-    dd(o, "Vhosts");
-    H(o, vhost_list(o->p, row, ' '));
-    end_dd(o);
-    dd(o, "Serial");
-    put(o, "<code>");
-    H(o, row->serial);
-    put(o, "</code>");
-    end_dd(o);
-    dd(o, "Issuer");
-    H(o, row->issuer);
-    end_dd(o);
-    dd(o, "Key");
-    H(o, row->key_type);
-    end_dd(o);
-    if (row->cert_not_after) {
-        dd(o, "Expires");
-        if (row->cert_not_after <= now) {
-            put(o, "<span class=\"flag bad\">CERTIFICATE EXPIRED</span> ");
-        }
-        html_time_rel(o, row->cert_not_after, now);
-        end_dd(o);
-    }
-    dd(o, "ID");
-    put(o, "<code>");
-    H(o, row->id);
-    put(o, "</code>");
-    end_dd(o);
-    put(o, "</dl></td>\n");
-}
-
-static void html_status_cell(out_t *o, const ocspr_status_row_t *row,
-                             ocspr_status_state_t state, apr_time_t now)
-{
-    put(o, "<td data-label=\"Status\">");
-    switch (state) {
-    case OCSPR_STATE_GOOD:
-        put(o, "<span class=\"badge ok\">GOOD</span><p class=\"why\">Stapled.</p>");
-        break;
-    case OCSPR_STATE_REFRESH_FAILING:
-        putf(o, "<span class=\"badge warn\">REFRESH FAILING</span><p class=\"why\">Still "
-                "stapling the response valid until %s; %d attempt%s in a row failed.</p>",
-             relative(o->p, row->next_update, now), row->consecutive_failures,
-             row->consecutive_failures == 1 ? "" : "s");
-        break;
-    case OCSPR_STATE_REVOKED:
-        put(o, "<span class=\"badge bad\">REVOKED</span><p class=\"why\">");
-        if (row->revoked_at) {
-            put(o, "Since ");
-            html_time(o, row->revoked_at);
-            put(o, ", ");
-        }
-        putf(o, "reason %s. Clients that check the staple refuse this certificate: replace "
-                "it.</p>", ocspr_revocation_reason_name(row->revocation_reason));
-        break;
-    case OCSPR_STATE_UNKNOWN:
-        put(o, "<span class=\"badge warn\">UNKNOWN</span><p class=\"why\">The responder does "
-               "not know this certificate (stapled as it is).</p>");
-        break;
-    case OCSPR_STATE_FAILING:
-        putf(o, "<span class=\"badge bad\">FAILING</span><p class=\"why\">Nothing to staple: "
-                "%d attempt%s in a row failed", row->consecutive_failures,
-             row->consecutive_failures == 1 ? "" : "s");
-        if (has_response(row)) {
-            putf(o, "; the last response expired %s", relative(o->p, row->next_update, now));
-        }
-        put(o, ".</p>");
-        break;
-    case OCSPR_STATE_PENDING:
-        put(o, "<span class=\"badge warn\">NO RESPONSE YET</span><p class=\"why\">Nothing "
-               "stapled until the first fetch succeeds.</p>");
-        break;
-    default:
-        put(o, "<span class=\"badge na\">NOT APPLICABLE</span><p class=\"why\">Not stapled "
-               "by mod_ocsp_refresh: ");
-        H(o, row->not_applicable ? row->not_applicable : "no OCSP responder");
-        put(o, ".</p>");
-        break;
-    }
-    if (row->must_staple && (state == OCSPR_STATE_FAILING || state == OCSPR_STATE_PENDING)) {
-        put(o, "<p class=\"why flag bad\">Must-Staple: browsers refuse this site without a "
-               "staple.</p>");
-    }
-    put(o, "</td>\n");
-}
-
-static void html_response_cell(out_t *o, const ocspr_status_row_t *row, apr_time_t now)
-{
-    put(o, "<td data-label=\"OCSP response\">");
-    if (!has_response(row)) {
-        put(o, "<p class=\"why\">No response held.</p></td>\n");
+    if (!page->fleet_desc) {
         return;
     }
-    put(o, "<dl>");
-    dd(o, "thisUpdate");
-    html_time(o, row->this_update);
+    put(o, "<section class=\"box\" id=\"fleet\"><p><strong>Fleet exchange</strong> <code>");
+    H(o, page->fleet_desc);
+    putf(o, "</code> <span class=\"badge %s\">%s</span></p>\n<dl>",
+         failing ? "bad" : page->fleet_last_ok ? "ok" : "na",
+         failing ? "FAILING" : page->fleet_last_ok ? "OK" : "NOT USED YET");
+    dd(o, "Responses");
+    putf(o, "adopted %" APR_UINT64_T_FMT ", published %" APR_UINT64_T_FMT ", rejected %s%"
+         APR_UINT64_T_FMT "%s", sum->fleet_adopted, sum->fleet_published,
+         sum->fleet_rejected ? "<span class=\"flag bad\">" : "", sum->fleet_rejected,
+         sum->fleet_rejected ? "</span>" : "");
     end_dd(o);
-    dd(o, "nextUpdate");
-    html_time(o, row->next_update);
+    dd(o, "Errors");
+    putf(o, "%" APR_UINT64_T_FMT, page->fleet_errors);
     end_dd(o);
-    dd(o, "Time left");
-    if (row->next_update > now) {
-        putf(o, "<strong>%s</strong>", ocspr_status_duration(o->p, row->next_update - now));
+    dd(o, "Last success");
+    if (page->fleet_last_ok) {
+        html_time_rel(o, page->fleet_last_ok, page->now);
     }
     else {
-        putf(o, "<span class=\"flag bad\">EXPIRED</span> %s",
-             relative(o->p, row->next_update, now));
+        put(o, "never");
     }
     end_dd(o);
-    dd(o, "Size");
-    putf(o, "%" APR_SIZE_T_FMT " bytes", row->response_len);
-    end_dd(o);
-    dd(o, "Source");
-    H(o, row->source ? row->source : "-");
-    if (row->fetched) {
-        putf(o, ", obtained %s", relative(o->p, row->fetched, now));
-    }
-    end_dd(o);
-    put(o, "</dl></td>\n");
-}
-
-static void html_attempts(out_t *o, const ocspr_status_row_t *row)
-{
-    const char *sep = "";
-    int i;
-
-    for (i = 0; i < OCSPR_OUTCOME_COUNT; i++) {
-        if (row->attempts[i]) {
-            putf(o, "%s%s %" APR_UINT64_T_FMT, sep, ocspr_outcome_name((ocspr_outcome_t)i),
-                 row->attempts[i]);
-            sep = ", ";
-        }
-    }
-    if (!*sep) {
-        put(o, "none");
-    }
-}
-
-static void html_refresh_cell(out_t *o, const ocspr_status_row_t *row, apr_time_t now)
-{
-    put(o, "<td data-label=\"Refresh\">");
-    if (!row->responder_url) {
-        put(o, "<p class=\"why\">Not fetched.</p></td>\n");
-        return;
-    }
-    put(o, "<dl>");
-    dd(o, "Responder");
-    put(o, "<code>");
-    H(o, row->responder_url);
-    put(o, "</code>");
-    end_dd(o);
-    dd(o, "Next refresh");
-    if (row->refresh_requested) {
-        put(o, "requested, within seconds");
-    }
-    else if (row->next_attempt) {
-        html_time_rel(o, row->next_attempt, now);
-    }
-    else {
-        put(o, "not scheduled");
-    }
-    end_dd(o);
-    dd(o, "Last attempt");
-    if (row->last_attempt) {
-        int ok = row->last_outcome == OCSPR_OUTCOME_OK;
-
-        putf(o, "%s: <span class=\"flag %s\">%s</span>", relative(o->p, row->last_attempt, now),
-             ok ? "ok" : "bad", ocspr_outcome_name((ocspr_outcome_t)row->last_outcome));
-        if (row->last_reason && *row->last_reason) {
-            put(o, " &mdash; ");
-            H(o, row->last_reason);
-        }
-    }
-    else {
-        put(o, "none yet");
-    }
-    end_dd(o);
-    dd(o, "Failures in a row");
-    if (row->consecutive_failures) {
-        putf(o, "<span class=\"flag bad\">%d</span>", row->consecutive_failures);
-    }
-    else {
-        put(o, "0");
-    }
-    end_dd(o);
-    if (row->last_attempt) {
-        dd(o, "Last latency");
-        putf(o, "%" APR_INT64_T_FMT " ms", (apr_int64_t)(row->last_latency / 1000));
+    if (page->fleet_last_error_time) {
+        dd(o, "Last error");
+        html_time_rel(o, page->fleet_last_error_time, page->now);
+        put(o, " &mdash; ");
+        H(o, page->fleet_last_error);
         end_dd(o);
     }
-    dd(o, "Attempts");
-    html_attempts(o, row);
-    end_dd(o);
-    put(o, "</dl></td>\n");
+    put(o, "</dl><p class=\"muted\">Handshakes never wait for the exchange: each host serves "
+           "from its own cache.</p></section>\n");
 }
-
-static void html_action_cell(out_t *o, const ocspr_status_page_t *page,
-                             const ocspr_status_row_t *row)
-{
-    put(o, "<td data-label=\"Action\">");
-    if (row->responder_url) {
-        put(o, "<form method=\"post\"><input type=\"hidden\" name=\"action\" value=\"refresh\">"
-               "<input type=\"hidden\" name=\"id\" value=\"");
-        H(o, row->id);
-        put(o, "\"><input type=\"hidden\" name=\"token\" value=\"");
-        H(o, page->action_token);
-        put(o, "\"><button type=\"submit\">Refresh now</button></form>");
-    }
-    put(o, "</td>\n");
-}
-
 static void html_meta(out_t *o, const ocspr_status_page_t *page)
 {
     put(o, "<p class=\"meta\">");
@@ -438,60 +233,73 @@ static void html_meta(out_t *o, const ocspr_status_page_t *page)
     }
     put(o, "</p>\n");
 }
-
-/* The page lists problems first, so that a glance at its top is enough;
- * ties keep the configuration's order. */
-static int severity(ocspr_status_state_t state)
+static void html_filter(out_t *o, const ocspr_status_page_t *page, int matched, int total)
 {
-    static const int rank[OCSPR_STATE_COUNT] = {
-        [OCSPR_STATE_REVOKED] = 0,
-        [OCSPR_STATE_FAILING] = 1,
-        [OCSPR_STATE_REFRESH_FAILING] = 2,
-        [OCSPR_STATE_UNKNOWN] = 3,
-        [OCSPR_STATE_PENDING] = 4,
-        [OCSPR_STATE_GOOD] = 5,
-        [OCSPR_STATE_NOT_APPLICABLE] = 6,
-    };
+    const ocspr_status_filter_t *f = page->filter;
+    unsigned attention = 0;
+    int i;
 
-    return rank[state];
-}
-
-typedef struct {
-    int rank;
-    int index;
-} row_order_t;
-
-static int by_rank(const void *a, const void *b)
-{
-    const row_order_t *x = a, *y = b;
-
-    return x->rank != y->rank ? x->rank - y->rank : x->index - y->index;
-}
-
-static void html_row(out_t *o, const ocspr_status_page_t *page, const ocspr_status_row_t *row)
-{
-    ocspr_status_state_t state = ocspr_status_row_state(row, page->now);
-
-    putf(o, "<tr class=\"cert %s\" id=\"cert-%s\" data-state=\"%s\">\n", row_class(state),
-         ocspr_status_html_escape(o->p, row->id), ocspr_status_state_name(state));
-    html_cert_cell(o, row, page->now);
-    html_status_cell(o, row, state, page->now);
-    html_response_cell(o, row, page->now);
-    html_refresh_cell(o, row, page->now);
-    if (page->action_token) {
-        html_action_cell(o, page, row);
+    for (i = 0; i < OCSPR_STATE_COUNT; i++) {
+        if (ocspr_status_state_needs_attention((ocspr_status_state_t)i)) {
+            attention |= 1u << i;
+        }
     }
-    put(o, "</tr>\n");
+    putf(o, "<form method=\"get\" class=\"box filter\" id=\"filter\"><label>State <select "
+            "name=\"state\"><option value=\"\">any</option><option value=\"problems\"%s>"
+            "needs attention</option>", f && f->states == attention ? " selected" : "");
+    for (i = 0; i < OCSPR_STATE_COUNT; i++) {
+        putf(o, "<option%s>%s</option>", f && f->states == 1u << i ? " selected" : "",
+             ocspr_status_state_name((ocspr_status_state_t)i));
+    }
+    put(o, "</select></label><label>Vhost <input name=\"vhost\" size=\"18\" value=\"");
+    H(o, f ? f->vhost : NULL);
+    put(o, "\"></label><label>Id <input name=\"id\" size=\"12\" value=\"");
+    H(o, f ? f->id : NULL);
+    put(o, "\"></label><button type=\"submit\">Show</button>");
+    if (ocspr_status_filter_active(f)) {
+        putf(o, "<span class=\"muted\">%d of %d certificates match &middot; <a href=\"?\">show "
+                "all</a></span>", matched, total);
+    }
+    put(o, "</form>\n");
+}
+
+/* Small lists in full; otherwise what needs attention (up to a bound) in
+ * full on the first page, and every other row one line each, paged. */
+static void html_lists(out_t *o, const ocspr_status_page_t *page, int total, apr_pool_t *p)
+{
+    ocspr_status_selection_t sel;
+    int in_full;
+
+    ocspr_status_html_select(&sel, page, p);
+    html_filter(o, page, sel.n, total);
+    if (!sel.n) {
+        if (total) {
+            put(o, "<p class=\"box\">No certificate matches.</p>\n");
+        }
+        return;
+    }
+    if (sel.n <= OCSPR_STATUS_HTML_SMALL) {
+        ocspr_status_html_full_table(o, page, &sel, sel.n);
+        return;
+    }
+    in_full = sel.attention < OCSPR_STATUS_HTML_FULL_ROWS ? sel.attention
+                                                           : OCSPR_STATUS_HTML_FULL_ROWS;
+    if (in_full && !(page->filter && page->filter->page > 1)) {
+        ocspr_status_html_full_table(o, page, &sel, in_full);
+    }
+    if (in_full < sel.n) {
+        ocspr_status_html_brief_table(o, page, &sel, in_full);
+    }
 }
 
 void ocspr_status_render_html(const ocspr_status_page_t *page, ocspr_write_fn *write,
                               void *baton, apr_pool_t *p)
 {
-    row_order_t *order = apr_palloc(p, sizeof(*order) * (apr_size_t)(NROWS(page) + 1));
+    ocspr_status_summary_t sum;
     out_t o;
-    int i;
 
     out_init(&o, write, baton, p);
+    ocspr_status_summarize(&sum, page);
     put(&o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             "<meta name=\"referrer\" content=\"no-referrer\"><title>OCSP stapling status");
@@ -507,37 +315,33 @@ void ocspr_status_render_html(const ocspr_status_page_t *page, ocspr_write_fn *w
         H(&o, page->notice);
         put(&o, "</p>\n");
     }
-    html_summary(&o, page);
-    if (NROWS(page)) {
-        putf(&o, "<table id=\"certificates\"><thead><tr><th class=\"c-cert\">Certificate</th>"
-                 "<th class=\"c-status\">Status</th><th class=\"c-resp\">OCSP response</th>"
-                 "<th>Refresh</th>%s</tr></thead>\n<tbody>\n",
-             page->action_token ? "<th class=\"c-act\">Action</th>" : "");
+    html_summary(&o, page, &sum);
+    html_fleet(&o, page, &sum);
+    html_lists(&o, page, sum.total, p);
+    put(&o, "<p class=\"meta\">Also as <a href=\"?json");
+    if (ocspr_status_filter_active(page->filter)) {
+        put(&o, "&amp;");
+        H(&o, ocspr_status_filter_query(o.p, page->filter, 0));
     }
-    for (i = 0; i < NROWS(page); i++) {
-        order[i].rank = severity(ocspr_status_row_state(ROW(page, i), page->now));
-        order[i].index = i;
+    put(&o, "\">JSON</a> and <a href=\"?prometheus\">Prometheus metrics</a>");
+    if (page->version) {
+        put(&o, " &middot; mod_ocsp_refresh ");
+        H(&o, page->version);
     }
-    qsort(order, (size_t)NROWS(page), sizeof(*order), by_rank);
-    for (i = 0; i < NROWS(page); i++) {
-        html_row(&o, page, ROW(page, order[i].index));
-        apr_pool_clear(o.p);
-    }
-    if (NROWS(page)) {
-        put(&o, "</tbody></table>\n");
-    }
-    put(&o, "<p class=\"meta\">Also as <a href=\"?json\">JSON</a> and "
-            "<a href=\"?prometheus\">Prometheus metrics</a>.</p>\n</body></html>\n");
+    put(&o, ".</p>\n</body></html>\n");
     out_done(&o);
 }
 
+/* mod_status's page lists every certificate while there are few; beyond
+ * that only those needing attention, as the status page does. */
 void ocspr_status_render_html_section(const ocspr_status_page_t *page, ocspr_write_fn *write,
                                       void *baton, apr_pool_t *p)
 {
     ocspr_status_summary_t sum;
     category_t cats[MAX_CATEGORIES];
+    ocspr_status_selection_t sel;
     out_t o;
-    int i, n;
+    int i, n, listed;
 
     out_init(&o, write, baton, p);
     ocspr_status_summarize(&sum, page);
@@ -553,13 +357,21 @@ void ocspr_status_render_html_section(const ocspr_status_page_t *page, ocspr_wri
              relative(o.p, sum.soonest_response->next_update, page->now));
     }
     put(&o, "</p>\n");
-    if (n) {
+    ocspr_status_html_select(&sel, page, p);
+    listed = sel.n <= OCSPR_STATUS_HTML_SMALL ? sel.n
+             : sel.attention < OCSPR_STATUS_HTML_FULL_ROWS ? sel.attention
+             : OCSPR_STATUS_HTML_FULL_ROWS;
+    if (listed < sel.n) {
+        putf(&o, "<p>Listed: %d needing attention; %d more not listed (see the "
+                 "ocsp-refresh-status page).</p>\n", listed, sel.n - listed);
+    }
+    if (listed) {
         put(&o, "<table border=\"0\"><tr><th>Certificate</th><th>Vhosts</th><th>Status</th>"
                 "<th>Valid until</th><th>Next refresh</th><th>Last attempt</th>"
                 "<th>Failures</th></tr>\n");
     }
-    for (i = 0; i < NROWS(page); i++) {
-        const ocspr_status_row_t *row = ROW(page, i);
+    for (i = 0; i < listed; i++) {
+        const ocspr_status_row_t *row = ROW(page, sel.rows[i].index);
         ocspr_status_state_t state = ocspr_status_row_state(row, page->now);
 
         put(&o, "<tr><td>");
@@ -586,7 +398,7 @@ void ocspr_status_render_html_section(const ocspr_status_page_t *page, ocspr_wri
         putf(&o, "</td><td>%d</td></tr>\n", row->consecutive_failures);
         apr_pool_clear(o.p);
     }
-    if (n) {
+    if (listed) {
         put(&o, "</table>\n");
     }
     out_done(&o);

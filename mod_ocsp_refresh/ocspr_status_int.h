@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <string.h>
+#include <strings.h>
 #include <apr_strings.h>
 
 #include "ocspr_response.h"
@@ -97,5 +98,60 @@ static APR_INLINE const char *vhost_list(apr_pool_t *p, const ocspr_status_row_t
 
 /* The ?auto key of a state ("RefreshFailing"). */
 const char *ocspr_status_state_camel(ocspr_status_state_t state);
+/* Every state but good and not applicable: listed first, in full. */
+int ocspr_status_state_needs_attention(ocspr_status_state_t state);
+
+/* --- HTML (ocspr_status_html.c, ocspr_status_html_rows.c) ------------------------ */
+
+#define H(o, s) put((o), ocspr_status_html_escape((o)->p, (s)))
+
+/* <time> with the RFC 3339 form in datetime and a readable UTC text. */
+static APR_INLINE void html_time(out_t *o, apr_time_t t)
+{
+    const char *iso = ocspr_time_rfc3339(o->p, t);
+
+    putf(o, "<time datetime=\"%s\">%.10s %.8s UTC</time>", iso, iso, iso + 11);
+}
+
+static APR_INLINE void html_time_rel(out_t *o, apr_time_t t, apr_time_t now)
+{
+    html_time(o, t);
+    putf(o, " (%s)", relative(o->p, t, now));
+}
+
+/* One label/value pair of a <dl>: dd() opens the value, the caller writes
+ * it and closes with end_dd(). */
+static APR_INLINE void dd(out_t *o, const char *label)
+{
+    putf(o, "<dt>%s</dt><dd>", label);
+}
+
+static APR_INLINE void end_dd(out_t *o)
+{
+    put(o, "</dd>");
+}
+
+
+/* The rows page->filter selects, most severe first (ties keep the
+ * configuration's order). */
+typedef struct {
+    int rank;
+    int index;                          /* into page->rows */
+} ocspr_status_row_order_t;
+
+typedef struct {
+    ocspr_status_row_order_t *rows;
+    int n;
+    int attention;                      /* the first `attention` need attention */
+} ocspr_status_selection_t;
+
+void ocspr_status_html_select(ocspr_status_selection_t *sel, const ocspr_status_page_t *page,
+                              apr_pool_t *p);
+/* The full table of the first `count` selected rows. */
+void ocspr_status_html_full_table(out_t *o, const ocspr_status_page_t *page,
+                                  const ocspr_status_selection_t *sel, int count);
+/* The selected rows from `from` on, one line each, paged (page->filter->page). */
+void ocspr_status_html_brief_table(out_t *o, const ocspr_status_page_t *page,
+                                   const ocspr_status_selection_t *sel, int from);
 
 #endif /* OCSPR_STATUS_INT_H */

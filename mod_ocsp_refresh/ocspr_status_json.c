@@ -104,6 +104,12 @@ static void j_seconds_until(jobj_t *j, const char *key, apr_time_t t, int presen
     }
 }
 
+static void j_u64(jobj_t *j, const char *key, apr_uint64_t value)
+{
+    j_key(j, key);
+    putf(j->o, "%" APR_UINT64_T_FMT, value);
+}
+
 static void json_row(jobj_t *list, const ocspr_status_row_t *row, apr_time_t now)
 {
     ocspr_status_state_t state = ocspr_status_row_state(row, now);
@@ -138,6 +144,11 @@ static void json_row(jobj_t *list, const ocspr_status_row_t *row, apr_time_t now
                                        : NULL);
     j_str(&j, "state", ocspr_status_state_name(state));
     j_str(&j, "status", ocspr_status_row_status_name(row, now));
+    j_bool(&j, "stapled", ocspr_status_row_stapled(row, now));
+    j_bool(&j, "served", held && row->served);
+    j_str(&j, "held_status", ocspr_status_row_held_status_name(row, now));
+    j_str(&j, "not_served_reason", state == OCSPR_STATE_NOT_SERVED
+                                   ? "held but missing from the serving cache" : NULL);
     j_time(&j, "revocation_time", row->revoked_at,
            held && row->cert_status == OCSPR_CERT_STATUS_REVOKED);
     j_str(&j, "revocation_reason", held && row->cert_status == OCSPR_CERT_STATUS_REVOKED
@@ -177,7 +188,65 @@ static void json_row(jobj_t *list, const ocspr_status_row_t *row, apr_time_t now
     }
     j_close(&sub, "}");
     j_int(&j, "fetch_failures", (apr_int64_t)failures_total(row));
+    j_u64(&j, "fleet_adopted", row->fleet_adopted);
+    j_u64(&j, "fleet_published", row->fleet_published);
+    j_u64(&j, "fleet_rejected", row->fleet_rejected);
+    j_str(&j, "fleet_last_reject_reason",
+          row->fleet_reject_reason && *row->fleet_reject_reason ? row->fleet_reject_reason
+                                                                 : NULL);
     j_close(&j, "}");
+}
+
+/* "fleet": null without a fleet exchange. */
+static void json_fleet(jobj_t *top, const ocspr_status_page_t *page,
+                       const ocspr_status_summary_t *sum)
+{
+    jobj_t f;
+
+    if (!page->fleet_desc) {
+        j_null(top, "fleet");
+        return;
+    }
+    j_open(&f, top, "fleet", "{");
+    j_str(&f, "exchange", page->fleet_desc);
+    j_bool(&f, "healthy", page->fleet_last_error_time <= page->fleet_last_ok);
+    j_u64(&f, "errors", page->fleet_errors);
+    j_time(&f, "last_ok", page->fleet_last_ok, 1);
+    j_time(&f, "last_error_time", page->fleet_last_error_time, 1);
+    j_str(&f, "last_error", page->fleet_last_error_time ? page->fleet_last_error : NULL);
+    j_u64(&f, "adopted", sum->fleet_adopted);
+    j_u64(&f, "published", sum->fleet_published);
+    j_u64(&f, "rejected", sum->fleet_rejected);
+    j_close(&f, "}");
+}
+
+/* "filter": null when every certificate is listed. */
+static void json_filter(jobj_t *top, const ocspr_status_page_t *page)
+{
+    const ocspr_status_filter_t *filter = page->filter;
+    jobj_t f, states;
+    int i, n = 0;
+
+    if (!ocspr_status_filter_active(filter)) {
+        j_null(top, "filter");
+        return;
+    }
+    j_open(&f, top, "filter", "{");
+    j_open(&states, &f, "state", "[");
+    for (i = 0; i < OCSPR_STATE_COUNT; i++) {
+        if (filter->states & (1u << i)) {
+            putf(states.o, "%s\"%s\"", n++ ? ", " : "",
+                 ocspr_status_state_name((ocspr_status_state_t)i));
+        }
+    }
+    put(states.o, "]");
+    j_str(&f, "vhost", filter->vhost);
+    j_str(&f, "id", filter->id);
+    for (i = 0, n = 0; i < NROWS(page); i++) {
+        n += ocspr_status_filter_matches(filter, ROW(page, i), page->now);
+    }
+    j_int(&f, "matched", n);
+    j_close(&f, "}");
 }
 
 void ocspr_status_render_json(const ocspr_status_page_t *page, ocspr_write_fn *write,
@@ -193,6 +262,7 @@ void ocspr_status_render_json(const ocspr_status_page_t *page, ocspr_write_fn *w
     top.o = &o;
     j_open(&top, NULL, NULL, "{");
     j_str(&top, "module", "mod_ocsp_refresh");
+    j_str(&top, "version", page->version);
     j_str(&top, "server", page->server);
     j_time(&top, "generated", page->now, 1);
     j_bool(&top, "active", page->active);
@@ -219,12 +289,16 @@ void ocspr_status_render_json(const ocspr_status_page_t *page, ocspr_write_fn *w
            sum.soonest_cert ? sum.soonest_cert->cert_not_after : 0, 1);
     j_str(&sub, "soonest_certificate_expiry_id", sum.soonest_cert ? sum.soonest_cert->id : NULL);
     j_close(&sub, "}");
+    json_fleet(&top, page, &sum);
+    json_filter(&top, page);
 
     j_open(&sub, &top, "certificates", "[");
     sub.depth = 2;
     for (i = 0; i < NROWS(page); i++) {
-        json_row(&sub, ROW(page, i), page->now);
-        apr_pool_clear(o.p);
+        if (ocspr_status_filter_matches(page->filter, ROW(page, i), page->now)) {
+            json_row(&sub, ROW(page, i), page->now);
+            apr_pool_clear(o.p);
+        }
     }
     j_close(&sub, "]");
     j_close(&top, "}");

@@ -13,6 +13,7 @@
 #include "check_support.h"
 #include "ocspr_response.h"
 #include "ocspr_status.h"
+#include "status_wellformed.h"
 
 /* Everything hostile a certificate or a responder could carry. */
 #define HOSTILE "CN=<script>alert(\"x\")</script>,O='q' & \\ \"co\"\nline2\x01\x7f\xff\xc0\xaf end"
@@ -83,6 +84,7 @@ static void held(ocspr_status_row_t *row, int status, apr_interval_time_t left)
     row->fetched = NOW - HOUR;
     row->response_len = 1500;
     row->source = "network";
+    row->served = 1;
     row->next_attempt = NOW + left / 2;
     row->last_attempt = NOW - HOUR;
     row->last_outcome = OCSPR_OUTCOME_OK;
@@ -109,6 +111,7 @@ static ocspr_status_page_t *sample_page(void)
 
     page->now = NOW;
     page->server = "www.example.test";
+    page->version = "9.9.9-test";
     page->active = 1;
     page->leader_pid = 4242;
     page->leader_since = NOW - HOUR;
@@ -138,24 +141,7 @@ static ocspr_status_page_t *sample_page(void)
 
 static int is_valid_utf8(const char *s)
 {
-    const unsigned char *u = (const unsigned char *)s;
-
-    while (*u) {
-        int n = *u < 0x80 ? 1 : (*u & 0xE0) == 0xC0 ? 2 : (*u & 0xF0) == 0xE0 ? 3
-              : (*u & 0xF8) == 0xF0 ? 4 : 0;
-        int i;
-
-        if (n == 0 || (n == 2 && *u < 0xC2)) {
-            return 0;
-        }
-        for (i = 1; i < n; i++) {
-            if ((u[i] & 0xC0) != 0x80) {
-                return 0;
-            }
-        }
-        u += n;
-    }
-    return 1;
+    return status_wf_utf8(s, strlen(s), NULL) == NULL;
 }
 
 /* Run python3 on `input` with `script` (reading the input file named in
@@ -187,94 +173,24 @@ static const char *python(const char *script, const char *input)
     return out;
 }
 
-/* Prometheus text format 0.0.4, strictly: comment lines are HELP or TYPE,
- * samples are name{label="value",...} number, label values use only the
- * \\ \" \n escapes, and every sample belongs to the last TYPE line's
- * family. Returns NULL when valid, else the reason. */
-static const char *prom_invalid(const char *text)
+/* The judge's verdict as a test message: NULL when text is well formed. */
+typedef const char *judge_fn(const char *, size_t, const char **);
+
+static const char *verdict(judge_fn *judge, const char *text)
 {
-    const char *line = text, *family = NULL;
-    int nsamples = 0;
+    const char *where = NULL, *why = judge(text, strlen(text), &where);
 
-    while (*line) {
-        const char *end = strchr(line, '\n'), *c = line;
-        char *l;
-
-        if (!end) {
-            return "last line has no newline";
-        }
-        l = apr_pstrmemdup(ocspr_test_pool, line, (apr_size_t)(end - line));
-        if (!strncmp(l, "# HELP ", 7)) {
-            /* help text: anything but a raw control byte */
-        }
-        else if (!strncmp(l, "# TYPE ", 7)) {
-            char *sp = strchr(l + 7, ' ');
-
-            if (!sp || (strcmp(sp + 1, "gauge") && strcmp(sp + 1, "counter"))) {
-                return apr_psprintf(ocspr_test_pool, "bad TYPE line: %s", l);
-            }
-            family = apr_pstrmemdup(ocspr_test_pool, l + 7, (apr_size_t)(sp - l - 7));
-        }
-        else {
-            const char *name = l;
-            char *value_end;
-
-            c = l;
-            if (!(isalpha((unsigned char)*c) || *c == '_' || *c == ':')) {
-                return apr_psprintf(ocspr_test_pool, "bad metric name: %s", l);
-            }
-            while (isalnum((unsigned char)*c) || *c == '_' || *c == ':') {
-                c++;
-            }
-            if (!family || (apr_size_t)(c - name) != strlen(family)
-                || strncmp(name, family, strlen(family))) {
-                return apr_psprintf(ocspr_test_pool, "sample outside its family: %s", l);
-            }
-            if (*c == '{') {
-                c++;
-                while (*c != '}') {
-                    while (isalnum((unsigned char)*c) || *c == '_') {
-                        c++;
-                    }
-                    if (c[0] != '=' || c[1] != '"') {
-                        return apr_psprintf(ocspr_test_pool, "bad label in: %s", l);
-                    }
-                    c += 2;
-                    while (*c != '"') {
-                        if (!*c || (unsigned char)*c < 0x20) {
-                            return apr_psprintf(ocspr_test_pool, "raw control byte: %s", l);
-                        }
-                        if (*c == '\\') {
-                            if (c[1] != '\\' && c[1] != '"' && c[1] != 'n') {
-                                return apr_psprintf(ocspr_test_pool, "bad escape: %s", l);
-                            }
-                            c++;
-                        }
-                        c++;
-                    }
-                    c++;
-                    if (*c == ',') {
-                        c++;
-                    }
-                    else if (*c != '}') {
-                        return apr_psprintf(ocspr_test_pool, "bad label list: %s", l);
-                    }
-                }
-                c++;
-            }
-            if (*c != ' ') {
-                return apr_psprintf(ocspr_test_pool, "no value: %s", l);
-            }
-            strtod(c + 1, &value_end);
-            if (value_end == c + 1 || *value_end) {
-                return apr_psprintf(ocspr_test_pool, "bad value: %s", l);
-            }
-            nsamples++;
-        }
-        line = end + 1;
+    if (!why) {
+        return NULL;
     }
-    return nsamples ? NULL : "no samples";
+    return apr_psprintf(ocspr_test_pool, "%s at offset %ld: %.80s", why,
+                        where ? (long)(where - text) : -1L, where ? where : "");
 }
+
+#define ck_assert_wellformed(judge, text) do { \
+        const char *why_ = verdict((judge), (text)); \
+        ck_assert_msg(why_ == NULL, "%s", why_); \
+    } while (0)
 
 /* --- escapers -------------------------------------------------------------- */
 
@@ -471,7 +387,7 @@ START_TEST(json_is_valid_and_complete)
     const char *out = python(json_check_py, json);
     char *expected;
 
-    ck_assert(is_valid_utf8(json));
+    ck_assert_wellformed(status_wf_json, json);
     ck_assert_ptr_null(strstr(json, "<script"));
     expected = apr_psprintf(ocspr_test_pool,
         "5 2 1 1 1 4242 2025-06-15T15:06:40Z 1750000000\n"
@@ -508,10 +424,8 @@ START_TEST(prometheus_is_well_formed)
 {
     ocspr_status_page_t *page = sample_page();
     const char *prom = render(ocspr_status_render_prometheus, page);
-    const char *why = prom_invalid(prom);
 
-    ck_assert_msg(why == NULL, "%s\n----\n%s", why, prom);
-    ck_assert(is_valid_utf8(prom));
+    ck_assert_wellformed(status_wf_prometheus, prom);
     ck_assert_ptr_nonnull(strstr(prom, "# TYPE ocsp_refresh_fetch_attempts_total counter\n"));
     ck_assert_ptr_nonnull(strstr(prom, "ocsp_refresh_certificates{state=\"revoked\"} 1\n"));
     ck_assert_ptr_nonnull(strstr(prom, "ocsp_refresh_certificate_status{id=\"aa02\","
@@ -538,17 +452,19 @@ END_TEST
 START_TEST(prometheus_of_an_empty_page)
 {
     ocspr_status_page_t page;
-    const char *prom, *why;
+    const char *prom;
 
     memset(&page, 0, sizeof(page));
     page.now = NOW;
     prom = render(ocspr_status_render_prometheus, &page);
-    why = prom_invalid(prom);
-    ck_assert_msg(why == NULL, "%s\n----\n%s", why, prom);
+    ck_assert_wellformed(status_wf_prometheus, prom);
     ck_assert_ptr_nonnull(strstr(prom, "ocsp_refresh_active 0\n"));
     ck_assert_ptr_null(strstr(prom, "ocsp_refresh_certificate_info"));
 }
 END_TEST
+
+#define AUTO_TOTALS "OCSPRefreshVersion: 9.9.9-test\nOCSPRefreshActive: 1\n" \
+    "OCSPRefreshCertificates: 5\nOCSPRefreshStapled: 2\n"
 
 START_TEST(auto_lines_parse)
 {
@@ -556,6 +472,7 @@ START_TEST(auto_lines_parse)
     const char *text = render(ocspr_status_render_auto, page), *line = text;
     int n = 0;
 
+    ck_assert_wellformed(status_wf_auto, text);
     while (*line) {
         const char *end = strchr(line, '\n'), *c = line;
 
@@ -573,8 +490,7 @@ START_TEST(auto_lines_parse)
     }
     ck_assert_int_gt(n, 20);
     /* totals first, then per certificate */
-    ck_assert(!strncmp(text, "OCSPRefreshActive: 1\nOCSPRefreshCertificates: 5\n"
-                             "OCSPRefreshStapled: 2\n", 67));
+    ck_assert_msg(!strncmp(text, AUTO_TOTALS, strlen(AUTO_TOTALS)), "%.200s", text);
     ck_assert_ptr_nonnull(strstr(text, "\nOCSPRefreshRevoked: 1\n"));
     ck_assert_ptr_nonnull(strstr(text, "\nOCSPRefreshCert1State: revoked\n"));
     ck_assert_ptr_nonnull(strstr(text, "\nOCSPRefreshCert3ConsecutiveFailures: 3\n"));
@@ -602,7 +518,7 @@ START_TEST(html_escapes_and_flags_problems)
     page->action_token = "tok\"en";
     page->notice = "Refresh of <b>x</b> requested";
     html = render(ocspr_status_render_html, page);
-    ck_assert(is_valid_utf8(html));
+    ck_assert_wellformed(status_wf_html, html);
     /* no markup from a certificate, responder or notice survives */
     ck_assert_int_eq(count(html, "<script"), 0);
     ck_assert_int_eq(count(html, "<img"), 0);
@@ -624,7 +540,7 @@ START_TEST(html_escapes_and_flags_problems)
     ck_assert_ptr_nonnull(strstr(html, "Must-Staple: browsers refuse"));
     /* the summary line comes before the table */
     ck_assert_ptr_nonnull(strstr(html, "<strong>5 certificates</strong>"));
-    ck_assert_ptr_nonnull(strstr(html, "2 stapled</span>"));
+    ck_assert_ptr_nonnull(strstr(html, "2 stapled</a>"));
     ck_assert(strstr(html, "id=\"summary\"") < strstr(html, "id=\"certificates\""));
     /* a refresh form for every stapled certificate only */
     ck_assert_int_eq(count(html, "<form method=\"post\">"), 4);
@@ -641,8 +557,11 @@ START_TEST(html_without_actions_has_no_forms)
     ocspr_status_page_t *page = sample_page();
     const char *html = render(ocspr_status_render_html, page);
 
-    ck_assert_int_eq(count(html, "<form"), 0);
-    ck_assert_int_eq(count(html, "<th>Action</th>"), 0);
+    ck_assert_int_eq(count(html, "<form method=\"post\""), 0);
+    ck_assert_int_eq(count(html, "<th class=\"c-act\">Action</th>"), 0);
+    /* the one form left is the filter, a GET */
+    ck_assert_int_eq(count(html, "<form"), 1);
+    ck_assert_int_eq(count(html, "<form method=\"get\""), 1);
 }
 END_TEST
 
@@ -671,12 +590,575 @@ START_TEST(status_section_escapes)
     ocspr_status_page_t *page = sample_page();
     const char *html = render(ocspr_status_render_html_section, page);
 
+    ck_assert_wellformed(status_wf_html, html);
     ck_assert_int_eq(count(html, "<script"), 0);
     ck_assert_int_eq(count(html, "<i>"), 0);
     ck_assert_ptr_nonnull(strstr(html, "5 certificates: 2 stapled, 1 with failing refreshes, "
                                        "1 failing, 1 revoked, 1 not applicable."));
     ck_assert_int_eq(count(html, "<tr><td>"), 5);
     ck_assert_ptr_nonnull(strstr(html, "<b>revoked</b>"));
+}
+END_TEST
+
+/* --- what a handshake gets: served ------------------------------------------------- */
+
+START_TEST(held_but_not_served_is_a_problem_everywhere)
+{
+    ocspr_status_page_t *page = sample_page();
+    ocspr_status_row_t *rows = (ocspr_status_row_t *)page->rows->elts, expired;
+    ocspr_status_summary_t sum;
+    const char *html, *json, *prom, *aut, *out;
+
+    rows[0].served = 0;                 /* good.test: held, valid, not in the cache */
+    ck_assert(ocspr_status_row_holds_response(&rows[0], NOW));
+    ck_assert(!ocspr_status_row_stapled(&rows[0], NOW));
+    ck_assert_int_eq(ocspr_status_row_state(&rows[0], NOW), OCSPR_STATE_NOT_SERVED);
+    ck_assert_str_eq(ocspr_status_row_status_name(&rows[0], NOW), "none");
+    ck_assert_str_eq(ocspr_status_row_held_status_name(&rows[0], NOW), "good");
+    /* served but past nextUpdate: not stapled either */
+    expired = rows[4];
+    expired.next_update = NOW;
+    ck_assert(!ocspr_status_row_stapled(&expired, NOW));
+    ck_assert_int_eq(ocspr_status_row_state(&expired, NOW), OCSPR_STATE_FAILING);
+    ck_assert_ptr_null(ocspr_status_row_held_status_name(&expired, NOW));
+
+    ocspr_status_summarize(&sum, page);
+    ck_assert_int_eq(sum.stapled, 1);
+    ck_assert_int_eq(sum.by_state[OCSPR_STATE_NOT_SERVED], 1);
+    ck_assert_ptr_eq(sum.soonest_response, &rows[4]);
+
+    html = render(ocspr_status_render_html, page);
+    ck_assert_wellformed(status_wf_html, html);
+    ck_assert_ptr_nonnull(strstr(html, "<tr class=\"cert problem\" id=\"cert-aa01\" "
+                                       "data-state=\"not_served\">"));
+    ck_assert_ptr_nonnull(strstr(html, ">NOT SERVED<"));
+    ck_assert_ptr_nonnull(strstr(html, "Held but missing from the serving cache"));
+    ck_assert_ptr_nonnull(strstr(html, "1 held but not served</a>"));
+    ck_assert_ptr_nonnull(strstr(html, "1 stapled</a>"));
+    /* problems first: revoked, failing, then not served */
+    ck_assert(strstr(html, "id=\"cert-aa02\"") < strstr(html, "id=\"cert-aa04\""));
+    ck_assert(strstr(html, "id=\"cert-aa04\"") < strstr(html, "id=\"cert-aa01\""));
+    ck_assert(strstr(html, "id=\"cert-aa01\"") < strstr(html, "id=\"cert-aa05\""));
+
+    json = render(ocspr_status_render_json, page);
+    ck_assert_wellformed(status_wf_json, json);
+    out = python("import json, sys\n"
+                 "d = json.load(open(sys.argv[1]))\n"
+                 "c = d['certificates'][0]\n"
+                 "print(d['summary']['stapled'], d['summary']['not_served'], c['state'],"
+                 " c['status'], c['held_status'], c['stapled'], c['served'],"
+                 " c['not_served_reason'])\n"
+                 "c = d['certificates'][4]\n"
+                 "print(c['state'], c['status'], c['held_status'], c['stapled'], c['served'])\n",
+                 json);
+    ck_assert_str_eq(out, "1 1 not_served none good False False held but missing from the "
+                          "serving cache\nrefresh_failing good good True True\n");
+
+    prom = render(ocspr_status_render_prometheus, page);
+    ck_assert_wellformed(status_wf_prometheus, prom);
+    ck_assert_ptr_nonnull(strstr(prom, "ocsp_refresh_certificate_status{id=\"aa01\","
+                                       "subject=\"CN=good.test,O=ocspr test\","
+                                       "status=\"none\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(prom, "ocsp_refresh_certificate_stapled{id=\"aa01\","
+                                       "subject=\"CN=good.test,O=ocspr test\"} 0\n"));
+    ck_assert_ptr_nonnull(strstr(prom, "ocsp_refresh_certificate_stapled{id=\"aa02\","
+                                       "subject=\"CN=revoked.test,O=ocspr test\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(prom, "ocsp_refresh_certificates{state=\"not_served\"} 1\n"));
+
+    aut = render(ocspr_status_render_auto, page);
+    ck_assert_wellformed(status_wf_auto, aut);
+    ck_assert_ptr_nonnull(strstr(aut, "\nOCSPRefreshStapled: 1\n"));
+    ck_assert_ptr_nonnull(strstr(aut, "\nOCSPRefreshNotServed: 1\n"));
+    ck_assert_ptr_nonnull(strstr(aut, "\nOCSPRefreshCert0State: not_served\n"
+                                      "OCSPRefreshCert0Status: none\n"
+                                      "OCSPRefreshCert0Stapled: 0\n"));
+}
+END_TEST
+
+/* --- the fleet exchange and the version ------------------------------------------------ */
+
+static ocspr_status_page_t *fleet_page(void)
+{
+    ocspr_status_page_t *page = sample_page();
+    ocspr_status_row_t *rows = (ocspr_status_row_t *)page->rows->elts;
+
+    page->fleet_desc = "memcache:127.0.0.1:11211";
+    page->fleet_errors = 7;
+    page->fleet_last_ok = NOW - apr_time_from_sec(5);
+    page->fleet_last_error_time = NOW - HOUR;
+    page->fleet_last_error = "memcache: connection refused\n<b>x</b>";
+    rows[0].source = "fleet";
+    rows[0].fleet_adopted = 3;
+    rows[0].fleet_published = 1;
+    rows[4].fleet_published = 2;
+    rows[4].fleet_rejected = 4;
+    rows[4].fleet_reject_reason = "signature: not signed by the issuer \"<i>\"";
+    return page;
+}
+
+START_TEST(fleet_health_and_counters)
+{
+    ocspr_status_page_t *page = fleet_page();
+    const char *html = render(ocspr_status_render_html, page);
+    const char *json = render(ocspr_status_render_json, page);
+    const char *prom = render(ocspr_status_render_prometheus, page);
+    const char *aut = render(ocspr_status_render_auto, page);
+    const char *out;
+
+    ck_assert_wellformed(status_wf_html, html);
+    ck_assert_ptr_nonnull(strstr(html, "<strong>Fleet exchange</strong> "
+                                       "<code>memcache:127.0.0.1:11211</code> "
+                                       "<span class=\"badge ok\">OK</span>"));
+    ck_assert_ptr_nonnull(strstr(html, "adopted 3, published 3, rejected "
+                                       "<span class=\"flag bad\">4</span>"));
+    ck_assert_ptr_nonnull(strstr(html, "connection refused\xE2\x90\x8A&lt;b&gt;x&lt;/b&gt;"));
+    ck_assert_ptr_nonnull(strstr(html, "<dt>Last rejection</dt><dd>signature: not signed by "
+                                       "the issuer &quot;&lt;i&gt;&quot;</dd>"));
+    ck_assert_ptr_nonnull(strstr(html, "<dt>Source</dt><dd>fleet, obtained"));
+
+    ck_assert_wellformed(status_wf_json, json);
+    out = python("import json, sys\n"
+                 "d = json.load(open(sys.argv[1]))\n"
+                 "f = d['fleet']\n"
+                 "print(f['exchange'], f['healthy'], f['errors'], f['adopted'], f['published'],"
+                 " f['rejected'], f['last_ok_epoch'], f['last_error_time_epoch'],"
+                 " ascii(f['last_error']))\n"
+                 "for c in d['certificates']:\n"
+                 "    print(c['source'], c['fleet_adopted'], c['fleet_published'],"
+                 " c['fleet_rejected'], c['fleet_last_reject_reason'])\n",
+                 json);
+    ck_assert_str_eq(out, "memcache:127.0.0.1:11211 True 7 3 3 4 1749999995 1749996400 "
+                          "'memcache: connection refused\\n<b>x</b>'\n"
+                          "fleet 3 1 0 None\n"
+                          "network 0 0 0 None\n"
+                          "None 0 0 0 None\n"
+                          "None 0 0 0 None\n"
+                          "network 0 2 4 signature: not signed by the issuer \"<i>\"\n");
+
+    ck_assert_wellformed(status_wf_prometheus, prom);
+    ck_assert_ptr_nonnull(strstr(prom, "ocsp_refresh_fleet_info{exchange="
+                                       "\"memcache:127.0.0.1:11211\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(prom, "# TYPE ocsp_refresh_fleet_adopted_total counter\n"
+                                       "ocsp_refresh_fleet_adopted_total 3\n"));
+    ck_assert_ptr_nonnull(strstr(prom, "\nocsp_refresh_fleet_published_total 3\n"));
+    ck_assert_ptr_nonnull(strstr(prom, "\nocsp_refresh_fleet_rejected_total 4\n"));
+    ck_assert_ptr_nonnull(strstr(prom, "\nocsp_refresh_fleet_errors_total 7\n"));
+    ck_assert_ptr_nonnull(strstr(prom, "\nocsp_refresh_fleet_last_ok_timestamp_seconds "
+                                       "1749999995\n"));
+
+    ck_assert_wellformed(status_wf_auto, aut);
+    ck_assert_ptr_nonnull(strstr(aut, "\nOCSPRefreshFleet: memcache:127.0.0.1:11211\n"
+                                      "OCSPRefreshFleetAdopted: 3\n"
+                                      "OCSPRefreshFleetPublished: 3\n"
+                                      "OCSPRefreshFleetRejected: 4\n"
+                                      "OCSPRefreshFleetErrors: 7\n"));
+    ck_assert_ptr_nonnull(strstr(aut, "\nOCSPRefreshFleetLastError: memcache: connection "
+                                      "refused\\x0a<b>x</b>\n"));
+    ck_assert_ptr_nonnull(strstr(aut, "\nOCSPRefreshCert0Source: fleet\n"));
+    ck_assert_ptr_nonnull(strstr(aut, "\nOCSPRefreshCert4FleetRejected: 4\n"));
+}
+END_TEST
+
+START_TEST(failing_fleet_and_no_fleet)
+{
+    ocspr_status_page_t *page = fleet_page();
+    const char *html, *json, *prom;
+
+    page->fleet_last_error_time = NOW - apr_time_from_sec(1);
+    html = render(ocspr_status_render_html, page);
+    ck_assert_ptr_nonnull(strstr(html, "<span class=\"badge bad\">FAILING</span>"));
+    ck_assert_ptr_nonnull(strstr(python("import json, sys\n"
+                                        "print(json.load(open(sys.argv[1]))['fleet']"
+                                        "['healthy'])\n",
+                                        render(ocspr_status_render_json, page)), "False"));
+
+    page = sample_page();
+    page->version = NULL;
+    html = render(ocspr_status_render_html, page);
+    json = render(ocspr_status_render_json, page);
+    prom = render(ocspr_status_render_prometheus, page);
+    ck_assert_ptr_null(strstr(html, "id=\"fleet\""));
+    ck_assert_ptr_null(strstr(html, "<dt>Fleet</dt>"));
+    ck_assert_ptr_null(strstr(prom, "ocsp_refresh_fleet"));
+    ck_assert_ptr_nonnull(strstr(prom, "ocsp_refresh_build_info{version=\"unknown\"} 1\n"));
+    ck_assert_str_eq(python("import json, sys\n"
+                            "d = json.load(open(sys.argv[1]))\n"
+                            "print(d['fleet'], d['version'], d['filter'])\n", json),
+                     "None None None\n");
+}
+END_TEST
+
+START_TEST(version_everywhere)
+{
+    ocspr_status_page_t *page = sample_page();
+
+    page->version = "1.2.3\"<x>";
+    ck_assert_ptr_nonnull(strstr(render(ocspr_status_render_html, page),
+                                 "mod_ocsp_refresh 1.2.3&quot;&lt;x&gt;.</p>"));
+    ck_assert_ptr_nonnull(strstr(render(ocspr_status_render_json, page),
+                                 "\"version\": \"1.2.3\\\"\\u003cx\\u003e\""));
+    ck_assert_ptr_nonnull(strstr(render(ocspr_status_render_prometheus, page),
+                                 "# TYPE ocsp_refresh_build_info gauge\n"
+                                 "ocsp_refresh_build_info{version=\"1.2.3\\\"<x>\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(render(ocspr_status_render_auto, page),
+                                 "OCSPRefreshVersion: 1.2.3\"<x>\n"));
+}
+END_TEST
+
+/* --- the query string and filters -------------------------------------------------------- */
+
+static const char *parse(ocspr_status_query_t *q, const char *args)
+{
+    return ocspr_status_parse_query(q, ocspr_test_pool, args);
+}
+
+START_TEST(query_formats_filters_and_actions)
+{
+    ocspr_status_query_t q;
+
+    ck_assert_ptr_null(parse(&q, NULL));
+    ck_assert_int_eq(q.format, OCSPR_STATUS_FORMAT_HTML);
+    ck_assert(!ocspr_status_filter_active(&q.filter));
+    ck_assert_ptr_null(parse(&q, "json&state=failing,revoked;vhost=a.example&id=AB12&page=3"));
+    ck_assert_int_eq(q.format, OCSPR_STATUS_FORMAT_JSON);
+    ck_assert_uint_eq(q.filter.states,
+                      (1u << OCSPR_STATE_FAILING) | (1u << OCSPR_STATE_REVOKED));
+    ck_assert_str_eq(q.filter.vhost, "a.example");
+    ck_assert_str_eq(q.filter.id, "AB12");
+    ck_assert_int_eq(q.filter.page, 3);
+    /* the first format word decides; state= repeats add up */
+    ck_assert_ptr_null(parse(&q, "prometheus&json=1&state=good&state=pending"));
+    ck_assert_int_eq(q.format, OCSPR_STATUS_FORMAT_PROMETHEUS);
+    ck_assert_uint_eq(q.filter.states, (1u << OCSPR_STATE_GOOD) | (1u << OCSPR_STATE_PENDING));
+    /* problems: every state but good and not applicable */
+    ck_assert_ptr_null(parse(&q, "state=problems"));
+    ck_assert_uint_eq(q.filter.states, ((1u << OCSPR_STATE_COUNT) - 1)
+                                       & ~(1u << OCSPR_STATE_GOOD)
+                                       & ~(1u << OCSPR_STATE_NOT_APPLICABLE));
+    /* an empty form submits empty fields: no filter */
+    ck_assert_ptr_null(parse(&q, "state=&vhost=&id=&page="));
+    ck_assert(!ocspr_status_filter_active(&q.filter));
+    /* %-escapes and '+' */
+    ck_assert_ptr_null(parse(&q, "vhost=b%2Eexample%3A8443&requested=ff00"));
+    ck_assert_str_eq(q.filter.vhost, "b.example:8443");
+    ck_assert_str_eq(q.requested, "ff00");
+    ck_assert(!q.has_action);
+    ck_assert_ptr_null(parse(&q, "action=refresh"));
+    ck_assert(q.has_action);
+    ck_assert_ptr_null(parse(&q, "token="));
+    ck_assert(q.has_action);
+    ck_assert_ptr_null(parse(&q, "_=12345&whatever"));   /* unknown words: ignored */
+}
+END_TEST
+
+START_TEST(query_errors_say_what_is_wrong)
+{
+    static const struct {
+        const char *args, *error;
+    } cases[] = {
+        { "state=fine", "state=fine: unknown state (known: problems, good, refresh_failing, "
+                        "revoked, unknown, failing, not_served, pending, not_applicable)" },
+        { "state=good,,bogus", "state=bogus: unknown state" },
+        { "id=xyz", "id=xyz: an id is 1 to 40 hex digits" },
+        { "id=00112233445566778899aabbccddeeff0011223344",
+          "id=00112233445566778899aabbccddeeff0011223344: an id is 1 to 40 hex digits" },
+        { "vhost=a%20b", "vhost=a b: a vhost is a host name or name:port" },
+        { "vhost=a%0Ab", "vhost=a\\x0ab: a vhost" },
+        { "page=0", "page=0: a page is a number from 1" },
+        { "page=-2", "page=-2: a page" },
+        { "page=2x", "page=2x: a page" },
+        { "vhost=%zz", "vhost: a malformed %-escape or an encoded NUL byte" },
+        { "id=%00", "id: a malformed %-escape" },
+        { "vhost=a%2", "vhost: a malformed %-escape" },
+    };
+    ocspr_status_query_t q;
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *why = parse(&q, cases[i].args);
+
+        ck_assert_msg(why != NULL, "%s accepted", cases[i].args);
+        ck_assert_msg(!strncmp(why, cases[i].error, strlen(cases[i].error)),
+                      "%s: got \"%s\"", cases[i].args, why);
+    }
+}
+END_TEST
+
+START_TEST(filter_query_round_trips)
+{
+    ocspr_status_filter_t f = { 0, NULL, NULL, 0 };
+    ocspr_status_query_t q;
+    const char *qs;
+
+    ck_assert_str_eq(ocspr_status_filter_query(ocspr_test_pool, &f, 0), "");
+    ck_assert_str_eq(ocspr_status_filter_query(ocspr_test_pool, NULL, 2), "page=2");
+    f.states = (1u << OCSPR_STATE_FAILING) | (1u << OCSPR_STATE_NOT_SERVED);
+    f.vhost = "x\"&y=<z>:443";
+    f.id = "aB01";
+    qs = ocspr_status_filter_query(ocspr_test_pool, &f, 4);
+    ck_assert_str_eq(qs, "state=failing,not_served&vhost=x%22%26y%3D%3Cz%3E:443&id=aB01&page=4");
+    ck_assert_ptr_null(parse(&q, qs));
+    ck_assert_uint_eq(q.filter.states, f.states);
+    ck_assert_str_eq(q.filter.vhost, f.vhost);
+    ck_assert_str_eq(q.filter.id, f.id);
+    ck_assert_int_eq(q.filter.page, 4);
+}
+END_TEST
+
+START_TEST(filters_select_rows)
+{
+    ocspr_status_page_t *page = sample_page();
+    ocspr_status_row_t *rows = (ocspr_status_row_t *)page->rows->elts;
+    ocspr_status_filter_t f = { 0, NULL, NULL, 0 };
+
+    APR_ARRAY_PUSH(rows[1].vhosts, const char *) = "Shop.Example:8443";
+    ck_assert(ocspr_status_filter_matches(&f, &rows[0], NOW));
+    ck_assert(ocspr_status_filter_matches(NULL, &rows[0], NOW));
+    f.vhost = "shop.example";           /* the name alone: any port, any case */
+    ck_assert(ocspr_status_filter_matches(&f, &rows[1], NOW));
+    ck_assert(!ocspr_status_filter_matches(&f, &rows[0], NOW));
+    f.vhost = "shop.example:8443";
+    ck_assert(ocspr_status_filter_matches(&f, &rows[1], NOW));
+    f.vhost = "shop.example:443";
+    ck_assert(!ocspr_status_filter_matches(&f, &rows[1], NOW));
+    f.vhost = "shop";                   /* no substring matches */
+    ck_assert(!ocspr_status_filter_matches(&f, &rows[1], NOW));
+    f.vhost = NULL;
+    f.id = "AA0";                       /* an id prefix, any case */
+    ck_assert(ocspr_status_filter_matches(&f, &rows[3], NOW));
+    f.id = "aa04";
+    ck_assert(ocspr_status_filter_matches(&f, &rows[3], NOW));
+    ck_assert(!ocspr_status_filter_matches(&f, &rows[2], NOW));
+    f.id = NULL;
+    f.states = 1u << OCSPR_STATE_REVOKED;
+    ck_assert(ocspr_status_filter_matches(&f, &rows[1], NOW));
+    ck_assert(!ocspr_status_filter_matches(&f, &rows[0], NOW));
+}
+END_TEST
+
+START_TEST(filtered_json_and_html)
+{
+    ocspr_status_page_t *page = sample_page();
+    ocspr_status_filter_t f = { (1u << OCSPR_STATE_FAILING) | (1u << OCSPR_STATE_REVOKED),
+                                NULL, NULL, 0 };
+    const char *json, *html;
+
+    page->filter = &f;
+    json = render(ocspr_status_render_json, page);
+    ck_assert_wellformed(status_wf_json, json);
+    ck_assert_str_eq(python("import json, sys\n"
+                            "d = json.load(open(sys.argv[1]))\n"
+                            "print([c['id'] for c in d['certificates']], d['filter'],"
+                            " d['summary']['certificates'])\n", json),
+                     "['aa02', 'aa04'] {'state': ['revoked', 'failing'], 'vhost': None, "
+                     "'id': None, 'matched': 2} 5\n");
+    html = render(ocspr_status_render_html, page);
+    ck_assert_wellformed(status_wf_html, html);
+    ck_assert_int_eq(count(html, "<tr class=\"cert "), 2);
+    ck_assert_ptr_nonnull(strstr(html, "2 of 5 certificates match"));
+    ck_assert_ptr_nonnull(strstr(html, "<a href=\"?json&amp;state=revoked,failing\">JSON</a>"));
+    /* the summary still counts every certificate */
+    ck_assert_ptr_nonnull(strstr(html, "<strong>5 certificates</strong>"));
+
+    /* a hostile filter value is shown escaped */
+    f.states = 0;
+    f.vhost = "x\"><script>alert(1)</script>";
+    html = render(ocspr_status_render_html, page);
+    ck_assert_wellformed(status_wf_html, html);
+    ck_assert_int_eq(count(html, "<script"), 0);
+    ck_assert_ptr_nonnull(strstr(html, "No certificate matches."));
+    ck_assert_ptr_nonnull(strstr(html, "value=\"x&quot;&gt;&lt;script&gt;"));
+    ck_assert_str_eq(python("import json, sys\n"
+                            "d = json.load(open(sys.argv[1]))\n"
+                            "print(d['certificates'], d['filter']['vhost'])\n",
+                            render(ocspr_status_render_json, page)),
+                     "[] x\"><script>alert(1)</script>\n");
+}
+END_TEST
+
+/* --- thousands of certificates ------------------------------------------------------------ */
+
+#define MANY 5000
+
+/* n certificates like a hosting provider's: one vhost each, realistic
+ * names; the first `failing` ones fail with the responder down. */
+static ocspr_status_page_t *many_page(int n, int failing)
+{
+    ocspr_status_page_t *page = apr_pcalloc(ocspr_test_pool, sizeof(*page));
+    int i;
+
+    page->now = NOW;
+    page->server = "www.example.test";
+    page->version = "9.9.9-test";
+    page->active = 1;
+    page->leader_pid = 4242;
+    page->last_tick = NOW - apr_time_from_sec(3);
+    page->rows = apr_array_make(ocspr_test_pool, n, sizeof(ocspr_status_row_t));
+    for (i = 0; i < n; i++) {
+        ocspr_status_row_t *row = add_row(page, apr_psprintf(ocspr_test_pool, "%040x", i + 1),
+                                          apr_psprintf(ocspr_test_pool,
+                                                       "CN=customer-site-%d.example.com", i));
+
+        APR_ARRAY_IDX(row->vhosts, 0, const char *) =
+            apr_psprintf(ocspr_test_pool, "customer-site-%d.example.com:443", i);
+        row->responder_url = "http://r3.o.lencr.org";
+        if (i < failing) {
+            failed(row, 3, "connection refused by r3.o.lencr.org:80 (23.1.2.3)");
+        }
+        else {
+            held(row, OCSPR_CERT_STATUS_GOOD, 80 * HOUR);
+        }
+    }
+    return page;
+}
+
+static void check_many(const char *what, ocspr_status_page_t *page, int full_rows,
+                       int brief_rows)
+{
+    const char *html = render(ocspr_status_render_html, page);
+    apr_size_t len = strlen(html);
+
+    fprintf(stderr, "status page, %s: %" APR_SIZE_T_FMT " bytes, %d full rows, %d one-line "
+            "rows\n", what, len, count(html, "<tr class=\"cert "), count(html, "<tr class=\"brief "));
+    ck_assert_msg(len < 1024 * 1024, "%s: %" APR_SIZE_T_FMT " bytes", what, len);
+    ck_assert_wellformed(status_wf_html, html);
+    ck_assert_int_eq(count(html, "<tr class=\"cert "), full_rows);
+    ck_assert_int_eq(count(html, "<tr class=\"brief "), brief_rows);
+}
+
+START_TEST(five_thousand_certificates_fit_one_page)
+{
+    ocspr_status_page_t *page = many_page(MANY, 0);
+    ocspr_status_filter_t f = { 0, NULL, NULL, 5 };
+    const char *html, *json;
+
+    check_many("5,000 good", page, 0, OCSPR_STATUS_HTML_COMPACT_ROWS);
+    html = render(ocspr_status_render_html, page);
+    ck_assert_ptr_nonnull(strstr(html, "Page 1 of 5 &middot; <a href=\"?page=2\">next"));
+    page->filter = &f;
+    html = render(ocspr_status_render_html, page);
+    ck_assert_ptr_nonnull(strstr(html, "Page 5 of 5 &middot; <a href=\"?page=4\">"));
+    /* the last page ends with the last certificate */
+    ck_assert_ptr_nonnull(strstr(html, "customer-site-4999.example.com:443"));
+    ck_assert_ptr_null(strstr(html, "customer-site-3999.example.com:443"));
+    f.page = 0;
+    f.vhost = "customer-site-1234.example.com";
+    html = render(ocspr_status_render_html, page);
+    ck_assert_int_eq(count(html, "<tr class=\"cert "), 1);
+
+    /* JSON lists them all (machines read it), and stays well formed */
+    page->filter = NULL;
+    json = render(ocspr_status_render_json, page);
+    fprintf(stderr, "status JSON, 5,000 good: %" APR_SIZE_T_FMT " bytes\n", strlen(json));
+    ck_assert_wellformed(status_wf_json, json);
+    ck_assert_int_eq(count(json, "\"state\": \"good\""), MANY);
+}
+END_TEST
+
+START_TEST(problems_come_first_and_in_full)
+{
+    ocspr_status_page_t *page = many_page(MANY, 300);
+    ocspr_status_filter_t f = { 1u << OCSPR_STATE_FAILING, NULL, NULL, 0 };
+    const char *html, *first_brief;
+
+    /* 100 failing in full, then the other 200 failing and 800 good, one line each */
+    check_many("5,000 with 300 failing", page, OCSPR_STATUS_HTML_FULL_ROWS,
+               OCSPR_STATUS_HTML_COMPACT_ROWS);
+    html = render(ocspr_status_render_html, page);
+    first_brief = strstr(html, "<tr class=\"brief ");
+    ck_assert_ptr_nonnull(first_brief);
+    ck_assert(!strncmp(first_brief, "<tr class=\"brief problem\" data-state=\"failing\">", 47));
+    ck_assert(strstr(html, "<tr class=\"cert problem\"") < first_brief);
+    ck_assert_ptr_nonnull(strstr(html, "<a class=\"pill bad\" href=\"?state=failing\">300 "
+                                       "failing</a>"));
+    page->filter = &f;
+    check_many("5,000, ?state=failing", page, OCSPR_STATUS_HTML_FULL_ROWS, 200);
+
+    /* a responder outage: every certificate failing */
+    check_many("5,000 failing", many_page(MANY, MANY), OCSPR_STATUS_HTML_FULL_ROWS,
+               OCSPR_STATUS_HTML_COMPACT_ROWS);
+}
+END_TEST
+
+START_TEST(long_names_are_clipped_in_one_line_rows)
+{
+    ocspr_status_page_t *page = many_page(OCSPR_STATUS_HTML_SMALL + 1, 0);
+    ocspr_status_row_t *row = &APR_ARRAY_IDX(page->rows, 0, ocspr_status_row_t);
+    char *subject = apr_palloc(ocspr_test_pool, 3001);
+    const char *html;
+    int i;
+
+    /* 1,000 two-byte characters: cut at a character boundary */
+    for (i = 0; i < 3000; i += 3) {
+        memcpy(subject + i, i % 2 ? "\xC3\xA9<" : "<\xC3\xA9", 3);
+    }
+    subject[3000] = '\0';
+    row->subject = subject;
+    for (i = 0; i < 10; i++) {
+        APR_ARRAY_PUSH(row->vhosts, const char *) = "another-vhost.example:443";
+    }
+    html = render(ocspr_status_render_html, page);
+    ck_assert_wellformed(status_wf_html, html);
+    ck_assert_int_lt((int)strlen(html), 40000);
+    ck_assert_ptr_nonnull(strstr(html, "\xE2\x80\xA6</a>"));
+    ck_assert_ptr_nonnull(strstr(html, " +9 more</td>"));
+}
+END_TEST
+
+/* --- the judges themselves ------------------------------------------------------------------ */
+
+START_TEST(judges_reject_what_is_malformed)
+{
+    static const char *const bad_json[] = {
+        "", "{", "{\"a\": 1,}", "[1 2]", "{\"a\" 1}", "{\"a\": 01}", "{\"a\": 1.}",
+        "{\"a\": \"x\ny\"}", "{\"a\": \"\\x41\"}", "{\"a\": \"\\u12G4\"}", "{\"a\": tru}",
+        "{\"a\": 1, \"a\": 2}", "{\"a\": 1} x", "\"\xC0\xAF\"", "{a: 1}", "{\"a\": -}",
+    };
+    static const char *const good_json[] = {
+        "{}", "[]", " {\"a\": [1, -2.5e+3, true, false, null, \"\\u00e9\\n\\\"\"]} ",
+        "{\"a\": {\"a\": 0}}", "\"caf\xC3\xA9\"",
+    };
+    static const char *const bad_prom[] = {
+        "a 1\n", "# TYPE a gauge\nb 1\n", "# TYPE a gauge\na{x=\"1} 1\n",
+        "# TYPE a gauge\na{x=\"\\t\"} 1\n", "# TYPE a gauge\na{x=\"\n\"} 1\n",
+        "# TYPE a summary\na 1\n", "# TYPE a gauge\na 1", "# TYPE a gauge\na one\n",
+        "# TYPE a gauge\na{x=1} 1\n",
+    };
+    static const char *const bad_auto[] = {
+        "Foo: 1\n", "OCSPRefreshX 1\n", "OCSPRefreshX: a\x01\n", "OCSPRefreshX: 1",
+    };
+    static const char *const bad_html[] = {
+        "<p>a</p", "<p>a</b>", "<p>", "<script>x</script>", "<p>a > b</p>", "<p>a & b</p>",
+        "<p class=x>a</p>", "<p title=\"<\">a</p>", "<p title=\"a&b\">a</p>", "<i>a</i>",
+        "<p onclick=\"x\" title=\"1\"\">a</p>",
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(bad_json) / sizeof(bad_json[0]); i++) {
+        ck_assert_msg(status_wf_json(bad_json[i], strlen(bad_json[i]), NULL) != NULL,
+                      "JSON accepted: %s", bad_json[i]);
+    }
+    for (i = 0; i < sizeof(good_json) / sizeof(good_json[0]); i++) {
+        ck_assert_wellformed(status_wf_json, good_json[i]);
+    }
+    for (i = 0; i < sizeof(bad_prom) / sizeof(bad_prom[0]); i++) {
+        ck_assert_msg(status_wf_prometheus(bad_prom[i], strlen(bad_prom[i]), NULL) != NULL,
+                      "Prometheus accepted: %s", bad_prom[i]);
+    }
+    ck_assert_wellformed(status_wf_prometheus,
+                         "# HELP a x\n# TYPE a gauge\na{x=\"\\\\ \\\" \\n\",y=\"\"} -1.5\na 2\n");
+    for (i = 0; i < sizeof(bad_auto) / sizeof(bad_auto[0]); i++) {
+        ck_assert_msg(status_wf_auto(bad_auto[i], strlen(bad_auto[i]), NULL) != NULL,
+                      "?auto accepted: %s", bad_auto[i]);
+    }
+    ck_assert_wellformed(status_wf_auto, "OCSPRefreshA1: x: y\nOCSPRefreshB: \n");
+    for (i = 0; i < sizeof(bad_html) / sizeof(bad_html[0]); i++) {
+        ck_assert_msg(status_wf_html(bad_html[i], strlen(bad_html[i]), NULL) != NULL,
+                      "HTML accepted: %s", bad_html[i]);
+    }
+    ck_assert_wellformed(status_wf_html, "<!DOCTYPE html>\n<html><style>a>b{}</style>"
+                                         "<p class=\"a\" hidden>&lt;&#39;&#x2F;\"'</p><hr />"
+                                         "<input value=\"&amp;\"></html>");
 }
 END_TEST
 
@@ -712,6 +1194,33 @@ Suite *ocspr_suite_status(void)
     tcase_add_test(tc, html_without_actions_has_no_forms);
     tcase_add_test(tc, csp_hash_matches_the_style);
     tcase_add_test(tc, status_section_escapes);
+    tcase_add_test(tc, held_but_not_served_is_a_problem_everywhere);
+    tcase_add_test(tc, fleet_health_and_counters);
+    tcase_add_test(tc, failing_fleet_and_no_fleet);
+    tcase_add_test(tc, version_everywhere);
+    tcase_add_test(tc, filtered_json_and_html);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("query");
+    ocspr_tc_add_pool_fixture(tc);
+    tcase_add_test(tc, query_formats_filters_and_actions);
+    tcase_add_test(tc, query_errors_say_what_is_wrong);
+    tcase_add_test(tc, filter_query_round_trips);
+    tcase_add_test(tc, filters_select_rows);
+    suite_add_tcase(s, tc);
+
+    /* Prints the page sizes it measures. */
+    tc = tcase_create("scale");
+    ocspr_tc_add_pool_fixture(tc);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, five_thousand_certificates_fit_one_page);
+    tcase_add_test(tc, problems_come_first_and_in_full);
+    tcase_add_test(tc, long_names_are_clipped_in_one_line_rows);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("judges");
+    ocspr_tc_add_pool_fixture(tc);
+    tcase_add_test(tc, judges_reject_what_is_malformed);
     suite_add_tcase(s, tc);
     return s;
 }
