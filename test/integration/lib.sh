@@ -734,6 +734,12 @@ ocspr_check_error_log()
     } | { if [ -n "$allowed" ]; then grep -Ev -- "$allowed" || true; else cat; fi; } )
     if [ -n "$bad" ]; then
         printf '%s\n' "$bad" >&2
+        # The machine's fault, not the module's: apache2-bin is newer than libssl3.
+        if grep -q 'AH01882' <<<"$bad"; then
+            ocspr_fail "AH01882 in $log: mod_ssl was built against a newer OpenSSL than the" \
+                "libssl3 installed. Fix: apt-get install --only-upgrade libssl3 openssl libssl-dev" \
+                "(or ./test/install-deps.sh), then rerun"
+        fi
         ocspr_fail "unexpected lines in $log (above)"
     fi
     ocspr_pass "no unexpected warnings in $log"
