@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# A fleet exchange outage changes nothing for handshakes (issue 11). Two
+# hosts share one memcached; responses are valid 2 minutes (refreshed after
+# 60-72 s), so each host's leader has a due certificate while memcached is
+# down. memcached is killed (SIGKILL) for OUTAGE_S seconds (default 60) while
+# both hosts are probed with handshakes all along:
+#   - every handshake staples a valid good response;
+#   - the responder sees no request beyond the normal schedule (each host
+#     refreshes at most once per 60 s: the old module turned every leader
+#     check into a fetch);
+#   - each host refreshed during the outage (a failed exchange read does not
+#     stop a due fetch), and the status page shows the exchange's errors;
+#   - without a restart, once memcached is back: a "refresh now" on host A
+#     fetches and publishes again (the key reappears), and one on host B
+#     adopts A's response from the exchange without a responder request.
+set -euo pipefail
+. "${OCSPR_TEST_SRCDIR:-$(dirname "$0")/..}/integration/lib.sh"
+. "$OCSPR_TEST_SRCDIR/integration/engine-lib.sh"
+. "$OCSPR_TEST_SRCDIR/integration/fleet-lib.sh"
+ocspr_t_init fleet_outage
+
+OUTAGE_S=${FLEET_OUTAGE_S:-60}
+REFRESH_MIN_S=60            # 50% of a 2-minute validity period
+
+engine_pki_and_front --nmin 2
+fleet_start_backend memcache
+ID=$(fleet_cert_id good)
+declare -A http_of=() port_of=() pid_of=()
+for h in a b; do
+    http_of[$h]=$(ocspr_free_port)
+    port_of[$h]=$(ocspr_free_port)
+    fleet_host_conf "host-$h" "${http_of[$h]}" memcache "$(engine_vhost "${port_of[$h]}" good)"
+done
+ocspr_start_httpd "$T/host-a/httpd.conf"
+pid_of[a]=$OCSPR_HTTPD_PID
+fleet_wait_key memcache good 20 >/dev/null
+ocspr_start_httpd "$T/host-b/httpd.conf"
+pid_of[b]=$OCSPR_HTTPD_PID
+ocspr_assert_eq fleet "$(fleet_cert_field "${http_of[b]}" "$ID" source)" \
+    "host B, started after A, holds A's response"
+
+probes=$T/probes
+rm -f "$probes" "$probes.stop"
+fleet_probe_loop "$probes" 2000 0.2 "${port_of[a]}" "${port_of[b]}" &
+loop=$!
+sleep 3
+# The outage lasts OUTAGE_S, and at least until 5 s past the first due time
+# of either host, so that a leader has to refresh while memcached is down.
+first_due=$(for h in a b; do fleet_cert_field "${http_of[$h]}" "$ID" next_refresh_epoch; done \
+    | sort -n | head -n 1)
+outage_for=$(( first_due + 5 - $(date +%s) ))
+[ "$outage_for" -ge "$OUTAGE_S" ] || outage_for=$OUTAGE_S
+echo "-- memcached killed for ${outage_for}s (first refresh due in $(( first_due - $(date +%s) ))s)"
+fleet_kill_backend memcache
+down_at=$SECONDS
+down_requests=$(ocspr_front_requests)
+down_probes=$(wc -l < "$probes")
+declare -A fetches_before=()
+for h in a b; do
+    fetches_before[$h]=$(fleet_cert_field "${http_of[$h]}" "$ID" fetch_attempts)
+done
+sleep "$outage_for"
+outage_s=$((SECONDS - down_at))
+outage_requests=$(( $(ocspr_front_requests) - down_requests ))
+outage_probes=$(( $(wc -l < "$probes") - down_probes ))
+for h in a b; do
+    echo "host $h during the outage: fetch attempts ${fetches_before[$h]} ->" \
+        "$(fleet_cert_field "${http_of[$h]}" "$ID" fetch_attempts)," \
+        "exchange errors $(fleet_exchange_field "${http_of[$h]}" errors)," \
+        "healthy $(fleet_exchange_field "${http_of[$h]}" healthy)," \
+        "last error: $(fleet_exchange_field "${http_of[$h]}" last_error)"
+done
+healthy_a=$(fleet_exchange_field "${http_of[a]}" healthy)
+errors_a=$(fleet_exchange_field "${http_of[a]}" errors)
+
+echo "-- memcached back (empty) on the same port"
+fleet_start_backend memcache "${FLEET_PORT[memcache]}"
+up_at=$SECONDS
+sleep 6     # apr_memcache retries a dead server after 5 s
+requests=$(ocspr_front_requests)
+sleep 1
+fleet_refresh_now "${http_of[a]}" "$ID"
+fleet_wait_key memcache good 20 >/dev/null
+ocspr_pass "host A published again after the outage, without a restart"
+ocspr_assert_eq $((requests + 1)) "$(ocspr_front_requests)" "responder requests for A's refresh"
+adopted_b=$(fleet_cert_field "${http_of[b]}" "$ID" fleet_adopted)
+this_a=$(fleet_cert_field "${http_of[a]}" "$ID" this_update_epoch)
+fleet_refresh_now "${http_of[b]}" "$ID"
+b_adopted() { [ "$(fleet_cert_field "${http_of[b]}" "$ID" fleet_adopted)" -gt "$adopted_b" ]; }
+ocspr_wait_until 20 b_adopted || ocspr_fail "host B did not adopt A's response after the outage" \
+    "(source $(fleet_cert_field "${http_of[b]}" "$ID" source))"
+ocspr_assert_eq "$this_a" "$(fleet_cert_field "${http_of[b]}" "$ID" this_update_epoch)" \
+    "host B holds A's new response"
+ocspr_assert_eq $((requests + 1)) "$(ocspr_front_requests)" "responder requests after B's refresh (adopted)"
+ocspr_assert_eq True "$(fleet_exchange_field "${http_of[b]}" healthy)" \
+    "host B's status page: exchange healthy again"
+sleep 3
+touch "$probes.stop"
+wait "$loop"
+
+read -r total crossed wrong_status none failed expired \
+    < <(fleet_judge_probes "$probes" "${port_of[a]}=good:good" "${port_of[b]}=good:good")
+echo "FIGURE outage: $outage_probes handshakes in ${outage_s}s without memcached;" \
+    "all probes $total: $none without staple, $failed failed, $expired expired, $crossed wrong"
+echo "FIGURE outage: $outage_requests responder requests from 2 hosts in ${outage_s}s"
+ocspr_assert_eq "0 0 0 0 0" "$crossed $wrong_status $none $failed $expired" \
+    "handshakes before, during and after the outage: wrong, missing, failed, expired staples"
+[ "$outage_probes" -ge $((OUTAGE_S * 2)) ] || ocspr_fail "too few handshakes during the outage ($outage_probes)"
+limit=$(( 2 * (outage_s / REFRESH_MIN_S + 1) ))
+[ "$outage_requests" -le "$limit" ] \
+    || ocspr_fail "$outage_requests responder requests during the ${outage_s}s outage, the schedule allows $limit"
+ocspr_pass "$outage_requests responder requests during the outage (schedule: at most $limit)"
+[ "$outage_requests" -ge 1 ] || ocspr_fail "no host refreshed its due certificate while memcached was down"
+ocspr_assert_eq False "$healthy_a" "host A's status page during the outage: exchange healthy"
+[ "${errors_a:-0}" -ge 1 ] || ocspr_fail "host A's status page counted no exchange errors during the outage"
+# Not restarted: each parent kept its PID, and logged one generation.
+for h in a b; do
+    ocspr_assert_eq "${pid_of[$h]}" "$(cat "$T/host-$h/httpd.pid")" "host $h: parent PID"
+    ocspr_stop_httpd "$T/host-$h/httpd.conf"
+done
+for h in a b; do
+    ocspr_assert_eq 1 "$(grep -c 'resuming normal operations' "$T/host-$h/error.log")" \
+        "host $h: generations"
+    # mod_socache_memcache's own complaints while memcached was down, and ours.
+    OCSPR_HTTPD_ERRORLOG=$T/host-$h/error.log OCSPR_HTTPD_CONF=$T/host-$h/httpd.conf \
+        ocspr_check_error_log \
+        'AH0079[01]|scache_mc|OCSPR030[5-9]: .*(memcache|exchange|fleet)'
+done
+echo "memcached was down ${outage_s}s, back for $((SECONDS - up_at))s before the end"
