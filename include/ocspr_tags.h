@@ -14,7 +14,8 @@
 #define OCSPR_T_PREFETCH_LATE    "OCSPR0106"  /* WARN: startup deadline passed before all fetched */
 #define OCSPR_T_LEADER           "OCSPR0107"  /* NOTICE: this child now refreshes */
 #define OCSPR_T_SETUP_FAILED     "OCSPR0109"  /* EMERG/ERR: cache, mutex or memory setup failed */
-#define OCSPR_T_THREAD           "OCSPR0110"  /* ERR: maintenance thread could not start */
+#define OCSPR_T_THREAD           "OCSPR0110"  /* ERR: maintenance or fetch thread could not start */
+#define OCSPR_T_LOCK             "OCSPR0111"  /* ERR: a lock could not be taken or released */
 
 /* 02xx fetch and refresh */
 #define OCSPR_T_FETCHED          "OCSPR0201"  /* NOTICE: response obtained */
@@ -27,6 +28,8 @@
 #define OCSPR_T_STORE_SKIPPED    "OCSPR0302"  /* WARN: a store file was ignored */
 #define OCSPR_T_STORE_WRITE      "OCSPR0303"  /* WARN: could not save a response */
 #define OCSPR_T_CACHE_WRITE      "OCSPR0305"  /* WARN: could not put a response in the socache */
+#define OCSPR_T_FLEET_REJECTED   "OCSPR0306"  /* WARN: a fleet record was refused (once per cert and reason) */
+#define OCSPR_T_CACHE_SMALL      "OCSPR0307"  /* WARN: held responses missing from the serving cache */
 
 /* 04xx diagnostics */
 #define OCSPR_T_DIAG_SUMMARY         "OCSPR0400"  /* NOTICE: N vhosts, M certificates ready, K findings */
@@ -47,6 +50,7 @@
 #define OCSPR_T_DIAG_REJECTED        "OCSPR0415"  /* ERR/WARN: issuer present, OpenSSL rejects it */
 #define OCSPR_T_DIAG_FALLBACK        "OCSPR0416"  /* ERR: no certificate configured, stapling on */
 #define OCSPR_T_DIAG_MUST_STAPLE_OFF "OCSPR0417"  /* ERR: Must-Staple certificate, stapling off */
+#define OCSPR_T_DIAG_CLIENT_CHAIN    "OCSPR0418"  /* WARN: clients of this vhost cannot build the chain; stapling unaffected */
 
 /* 05xx status page */
 #define OCSPR_T_STATUS_REFRESH       "OCSPR0501"  /* NOTICE: "refresh now" requested from the page */

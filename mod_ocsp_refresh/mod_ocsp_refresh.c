@@ -3,6 +3,7 @@
 #include "http_core.h"
 #include "http_main.h"
 #include "http_ssl.h"
+#include "mpm_common.h"
 
 #include "mod_ocsp_refresh.h"
 #include "mod_ocsp_refresh_diag.h"
@@ -31,25 +32,42 @@ static int ocspr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
     return ocspr_diag_run(pconf, ptemp, s, OCSPR_DIAG_CHECK_CONFIG);
 }
 
-static void log_not_applicable(ocspr_module_t *e, apr_pool_t *ptemp)
+static void log_not_applicable(ocspr_module_t *m, apr_pool_t *ptemp)
 {
     int i;
 
-    for (i = 0; i < e->entries->nelts; i++) {
-        const ocspr_entry_t *entry = APR_ARRAY_IDX(e->entries, i, ocspr_entry_t *);
+    for (i = 0; i < m->entries->nelts; i++) {
+        const ocspr_entry_t *entry = APR_ARRAY_IDX(m->entries, i, ocspr_entry_t *);
 
         if (entry->not_applicable) {
-            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, e->s, OCSPR_T_NOT_APPLICABLE ": not "
-                         "stapling %s (vhosts %s): %s", ocspr_cert_subject(entry->cert, ptemp),
-                         ocspr_entry_vhosts(ptemp, entry), entry->not_applicable);
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, OCSPR_T_NOT_APPLICABLE ": not "
+                         "stapling %s (vhosts %s): %s",
+                         ocspr_log_escape(ptemp, ocspr_cert_subject(entry->cert, ptemp)),
+                         ocspr_log_escape(ptemp, ocspr_entry_vhosts(ptemp, entry)),
+                         ocspr_log_escape(ptemp, entry->not_applicable));
         }
     }
+}
+
+#ifndef OCSPR_VERSION
+#define OCSPR_VERSION "unknown"
+#endif
+
+/* The engine's settings, from the directives; defaults live in the core. */
+static void configure_engine(ocspr_module_t *m, server_rec *s)
+{
+    ocspr_engine_config_t *cfg = &m->engine_config;
+
+    memset(cfg, 0, sizeof(*cfg));
+    ocspr_conf_policy(&cfg->policy, s);
+    ocspr_conf_http_opts(&cfg->http, s);
+    ocspr_conf_validate_opts(&cfg->validate, s);
 }
 
 static int ocspr_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                              server_rec *s)
 {
-    ocspr_module_t *e = ocspr_module;
+    ocspr_module_t *m = ocspr_module;
     int rc;
 
     /* The first, trial pass only checks the configuration. */
@@ -57,37 +75,49 @@ static int ocspr_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
         return OK;
     }
     rc = ocspr_diag_run(pconf, ptemp, s, OCSPR_DIAG_STARTUP);
-    if (rc != OK || !e || !e->entries->nelts) {
+    if (rc != OK || !m || !m->entries->nelts) {
         return rc;
     }
-    e->s = s;
-    ocspr_conf_policy(&e->policy, s);
-    ocspr_conf_http_opts(&e->http_opts, s);
-    log_not_applicable(e, ptemp);
-    if (!e->stapled) {
+    m->s = s;
+    configure_engine(m, s);
+    log_not_applicable(m, ptemp);
+    if (!m->stapled) {
         return OK;
     }
-    if (ocspr_module_setup_shared(e, pconf, ptemp, s) != APR_SUCCESS) {
+#if !APR_HAS_THREADS
+    ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, OCSPR_T_SETUP_FAILED ": mod_ocsp_refresh needs "
+                 "an APR built with threads (its refresh runs on a thread of each child); "
+                 "remove OCSPRefresh On or use an APR with threads");
+    return !OK;
+#endif
+    if (ocspr_module_setup_shared(m, pconf, ptemp, s) != APR_SUCCESS) {
         return !OK;
     }
-    e->started = 1;
-    ocspr_module_load_store(e, ptemp);
-    ocspr_module_prefetch(e, ptemp);
-    ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, OCSPR_T_STARTED ": stapling %d certificates "
-                 "(%d not applicable), cache %s, store %s", e->stapled,
-                 e->entries->nelts - e->stapled, e->cache_desc,
-                 e->store_dir ? e->store_dir : "none (memory only)");
+    m->started = 1;
+    ocspr_module_startup(m, pconf, ptemp);
+    ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, OCSPR_T_STARTED ": mod_ocsp_refresh "
+                 OCSPR_VERSION " stapling %d certificates (%d not applicable), serving cache "
+                 "%s, fleet exchange %s, store %s", m->stapled, m->entries->nelts - m->stapled,
+                 m->cache_desc, m->fleet_desc ? m->fleet_desc : "none",
+                 m->store_dir ? m->store_dir : "none (memory only)");
     return OK;
 }
 
 static void ocspr_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    ocspr_module_t *e = ocspr_module;
+    ocspr_module_t *m = ocspr_module;
 
-    if (!e || !e->started || ocspr_module_child_attach(e, pchild, s) != APR_SUCCESS) {
+    if (!m || !m->started || ocspr_module_process_attach(m, pchild, s) != APR_SUCCESS) {
         return;
     }
-    ocspr_maint_start(e, pchild, s);
+    ocspr_maint_start(m, pchild, s);
+}
+
+/* Told to stop (graceful restart or stop): the leader steps down at once,
+ * so the old generation never refreshes next to the new one. */
+static void ocspr_child_stopping(apr_pool_t *pchild, int graceful)
+{
+    ocspr_maint_child_stopping(ocspr_module);
 }
 
 static int ocspr_prime(server_rec *s, apr_pool_t *p, const char *id, apr_size_t id_len,
@@ -103,14 +133,14 @@ static int ocspr_prime(server_rec *s, apr_pool_t *p, const char *id, apr_size_t 
 static int ocspr_get_resp(server_rec *s, conn_rec *c, const char *id, apr_size_t id_len,
                           ap_ssl_ocsp_copy_resp *cb, void *userdata)
 {
-    ocspr_module_t *e = ocspr_module;
+    ocspr_module_t *m = ocspr_module;
     const ocspr_entry_t *entry;
 
-    if (!e || !e->started || !(entry = ocspr_module_entry(e, id, id_len)) || !entry->url
+    if (!m || !m->started || !(entry = ocspr_module_entry(m, id, id_len)) || !entry->url
         || !ocspr_conf_enabled(s)) {
         return DECLINED;
     }
-    if (!ocspr_cache_serve(e, entry, c, cb, userdata)) {
+    if (!ocspr_cache_serve(m, entry, c, cb, userdata)) {
         ap_log_cerror(APLOG_MARK, APLOG_TRACE2, 0, c, "no valid OCSP response to staple for "
                       "certificate %s", entry->id_hex);
     }
@@ -129,6 +159,7 @@ static void ocspr_register_hooks(apr_pool_t *p)
     ap_hook_check_config(ocspr_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(ocspr_post_config, after_ssl, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(ocspr_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_stopping(ocspr_child_stopping, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_ssl_ocsp_prime_hook(ocspr_prime, NULL, before_md, APR_HOOK_MIDDLE);
     ap_hook_ssl_ocsp_get_resp_hook(ocspr_get_resp, NULL, before_md, APR_HOOK_MIDDLE);
     ocspr_status_register_hooks(p);

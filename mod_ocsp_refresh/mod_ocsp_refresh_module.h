@@ -46,6 +46,7 @@ typedef struct {
     int must_staple;
     apr_array_header_t *vhosts;         /* "name:port" of every vhost using it */
     int slot;                           /* index into ocspr_shared_t.certs */
+    ocspr_engine_cert_t engine_cert;    /* the engine's view (stapled entries only) */
 } ocspr_entry_t;
 
 typedef struct {
@@ -58,68 +59,66 @@ typedef struct {
 
     /* from post_config (real pass) on */
     int started;
+    /* the local serving cache (shmcb), what handshakes read */
     const ap_socache_provider_t *cache;
     ap_socache_instance_t *cache_inst;
     const char *cache_desc;
     apr_global_mutex_t *cache_mutex;    /* NULL when the provider is MP-safe */
+    /* the fleet exchange (memcache, redis), NULL without one; each process
+     * opens its own connections on first use, after fork */
+    const ap_socache_provider_t *fleet;
+    ap_socache_instance_t *fleet_inst;
+    const char *fleet_desc;
+    apr_global_mutex_t *fleet_mutex;    /* NULL when the provider is MP-safe */
     apr_global_mutex_t *state_mutex;
     apr_global_mutex_t *leader_mutex;
     apr_shm_t *shm;
     ocspr_shared_t *shared;
     const char *store_dir;              /* NULL: memory only */
-    ocspr_policy_t policy;
-    ocspr_http_opts_t http_opts;
+    ocspr_engine_config_t engine_config;
+    ocspr_engine_cert_t **engine_certs; /* the stapled entries' engine_cert */
+    /* this process's engine (startup helper, each child), NULL elsewhere */
+    ocspr_engine_t *engine;
 } ocspr_module_t;
 
-/* The current generation's engine, or NULL outside a configuration. */
+/* The current generation's module state, or NULL outside a configuration. */
 extern ocspr_module_t *ocspr_module;
 
 /* registry (mod_ocsp_refresh_registry.c) */
 void ocspr_module_create(apr_pool_t *pconf);
 int ocspr_module_prime(server_rec *s, apr_pool_t *p, const char *id, apr_size_t id_len,
                        const char *pem);
-ocspr_entry_t *ocspr_module_entry(ocspr_module_t *e, const char *id, apr_size_t id_len);
+ocspr_entry_t *ocspr_module_entry(ocspr_module_t *m, const char *id, apr_size_t id_len);
 const char *ocspr_vhost_name(apr_pool_t *p, const server_rec *s);
 /* "name:port,name:port" of every vhost using the certificate of the entry. */
 const char *ocspr_entry_vhosts(apr_pool_t *p, const ocspr_entry_t *entry);
 
-/* shared cache and state (mod_ocsp_refresh_cache.c) */
+/* caches, shared state and the engine's operations (mod_ocsp_refresh_cache.c) */
 void ocspr_module_register_mutexes(apr_pool_t *pconf);
-apr_status_t ocspr_module_setup_shared(ocspr_module_t *e, apr_pool_t *pconf, apr_pool_t *ptemp,
+apr_status_t ocspr_module_setup_shared(ocspr_module_t *m, apr_pool_t *pconf, apr_pool_t *ptemp,
                                        server_rec *s);
-apr_status_t ocspr_module_child_attach(ocspr_module_t *e, apr_pool_t *pchild, server_rec *s);
-apr_status_t ocspr_cache_put(ocspr_module_t *e, const ocspr_entry_t *entry,
-                             const ocspr_response_info_t *info, apr_time_t fetched,
-                             const unsigned char *der, apr_size_t len, apr_pool_t *p);
-/* Is a record for entry in the cache (the leader heals evictions)? */
-int ocspr_cache_has(ocspr_module_t *e, const ocspr_entry_t *entry, apr_pool_t *p);
-int ocspr_cache_serve(ocspr_module_t *e, const ocspr_entry_t *entry, conn_rec *c,
+/* In a process forked from the parent (a child, the startup helper):
+ * re-attach the mutexes and create this process's engine. */
+apr_status_t ocspr_module_process_attach(ocspr_module_t *m, apr_pool_t *p, server_rec *s);
+/* The handshake path: staple what the serving cache holds for entry. */
+int ocspr_cache_serve(ocspr_module_t *m, const ocspr_entry_t *entry, conn_rec *c,
                       ap_ssl_ocsp_copy_resp *cb, void *userdata);
-void ocspr_state_lock(ocspr_module_t *e);
-void ocspr_state_unlock(ocspr_module_t *e);
-ocspr_cert_state_t *ocspr_state(ocspr_module_t *e, const ocspr_entry_t *entry);
+apr_status_t ocspr_state_lock(ocspr_module_t *m);
+apr_status_t ocspr_state_unlock(ocspr_module_t *m);
+ocspr_cert_state_t *ocspr_state(ocspr_module_t *m, const ocspr_entry_t *entry);
 
-/* Copy every certificate's state (e->shared->nentries of them) at once, so
+/* Copy every certificate's state (m->shared->nentries of them) at once, so
  * a page shows one consistent moment. */
-void ocspr_state_snapshot(ocspr_module_t *e, ocspr_cert_state_t *out, ocspr_shared_t *header);
+void ocspr_state_snapshot(ocspr_module_t *m, ocspr_cert_state_t *out, ocspr_shared_t *header);
 /* Ask the leader, in whichever process, to refresh entry within a second. */
-void ocspr_module_request_refresh(ocspr_module_t *e, const ocspr_entry_t *entry);
+void ocspr_module_request_refresh(ocspr_module_t *m, const ocspr_entry_t *entry);
 
-/* refreshing (mod_ocsp_refresh_refresh.c) */
-/* A pool on its own allocator, for threads: nothing shared with other
- * threads' pools, and its memory goes back when it is destroyed. */
-apr_status_t ocspr_private_pool_create(apr_pool_t **pp);
-/* apr_thread_create with every signal blocked in the new thread: httpd's
- * signal handlers (prefork exits from inside one) must run on its own
- * threads, never on ours. */
-apr_status_t ocspr_thread_create(apr_thread_t **pthread, apr_thread_start_t func, void *data,
-                                 apr_pool_t *p);
-void ocspr_module_load_store(ocspr_module_t *e, apr_pool_t *ptemp);
-void ocspr_module_prefetch(ocspr_module_t *e, apr_pool_t *ptemp);
-/* Refresh every due entry; returns the earliest next attempt. */
-apr_time_t ocspr_module_refresh_due(ocspr_module_t *e, apr_pool_t *p);
+/* startup (mod_ocsp_refresh_startup.c): prepare the store, then run the
+ * startup helper process and wait for it, at most OCSPRefreshStartupTimeout. */
+void ocspr_module_startup(ocspr_module_t *m, apr_pool_t *pconf, apr_pool_t *ptemp);
 
 /* maintenance thread (mod_ocsp_refresh_maint.c) */
-void ocspr_maint_start(ocspr_module_t *e, apr_pool_t *pchild, server_rec *s);
+void ocspr_maint_start(ocspr_module_t *m, apr_pool_t *pchild, server_rec *s);
+void ocspr_maint_child_stopping(ocspr_module_t *m);
 
 #endif /* MOD_OCSP_REFRESH_MODULE_H */
