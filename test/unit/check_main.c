@@ -14,6 +14,7 @@ int main(void)
     srunner_add_suite(sr, ocspr_suite_cert());
     srunner_add_suite(sr, ocspr_suite_request());
     srunner_add_suite(sr, ocspr_suite_http());
+    srunner_add_suite(sr, ocspr_suite_http_parse());
     srunner_add_suite(sr, ocspr_suite_response());
     srunner_add_suite(sr, ocspr_suite_fetch());
     srunner_add_suite(sr, ocspr_suite_policy());

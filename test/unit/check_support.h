@@ -11,6 +11,7 @@ Suite *ocspr_suite_util(void);
 Suite *ocspr_suite_cert(void);
 Suite *ocspr_suite_request(void);
 Suite *ocspr_suite_http(void);
+Suite *ocspr_suite_http_parse(void);
 Suite *ocspr_suite_response(void);
 Suite *ocspr_suite_fetch(void);
 Suite *ocspr_suite_policy(void);
