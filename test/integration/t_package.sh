@@ -148,4 +148,8 @@ ocspr_pass "curl --cert-status accepts the staple"
 ocspr_wait_until 10 compgen -G "$root$store/*.der" >/dev/null \
     || ocspr_fail "nothing was saved in the packaged store $store"
 ocspr_pass "the response is kept in the packaged store directory"
+# The binary knows the version the package carries (OCSPR_VERSION, from project()).
+grep -Eq "OCSPR0101: .*mod_ocsp_refresh ${version//./\\.}[ ,]" "$OCSPR_HTTPD_ERRORLOG" \
+    || ocspr_fail "the startup line (OCSPR0101) does not name version $version"
+ocspr_pass "the startup line names version $version"
 ocspr_check_error_log
