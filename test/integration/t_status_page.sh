@@ -140,7 +140,14 @@ def check(c, **kv):
     for k, v in kv.items():
         assert c[k] == v, "%s: %s = %r, expected %r" % (c['subject'], k, c[k], v)
 
-check(good, state='good', status='good', serial=E['EXP_SERIAL_GOOD'], source='network',
+for c in (good, revoked, hostile):
+    check(c, stapled=True, served=True, not_served_reason=None, fleet_adopted=0, fleet_published=0,
+          fleet_rejected=0, fleet_last_reject_reason=None)
+check(down, stapled=False, served=False, held_status=None)
+check(noocsp, stapled=False, held_status=None)
+assert d['fleet'] is None and d['filter'] is None, (d['fleet'], d['filter'])
+assert 'version' in d
+check(good, state='good', status='good', serial=E['EXP_SERIAL_GOOD'], source='network', held_status='good',
       next_update_epoch=int(E['EXP_GOOD_NEXT']), this_update_epoch=int(E['EXP_GOOD_THIS']),
       consecutive_failures=0, last_outcome='ok', key_type='RSA-2048', must_staple=False,
       subject='CN=good.test,O=ocspr test', revocation_reason=None, refresh_requested=False)
@@ -174,6 +181,28 @@ assert s['soonest_response_expiry_epoch'] == min(c['next_update_epoch'] for c in
 print("JSON: %d certificates as observed" % s['certificates'])
 EOF
 ocspr_pass "JSON matches the handshakes and the certificates"
+
+# Filters in the query string, for JSON and HTML; a bad value is a 400 that
+# says what is wrong.
+fetch "/ocsp-status?json&state=revoked,failing" "$T/filtered.json"
+fetch "/ocsp-status?vhost=localhost:$P_GOOD&json" "$T/vhost.json"
+fetch "/ocsp-status?state=revoked" "$T/filtered.html"
+python3 - "$T/filtered.json" "$T/vhost.json" "$T/filtered.html" "$P_GOOD" <<'EOF' || ocspr_fail "filters select the wrong certificates"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert sorted(c['state'] for c in d['certificates']) == ['failing', 'revoked'], d['certificates']
+assert d['filter']['matched'] == 2 and d['summary']['certificates'] == 5, (d['filter'], d['summary'])
+v = json.load(open(sys.argv[2]))
+assert [c['vhosts'] for c in v['certificates']] == [['localhost:' + sys.argv[4]]], v['certificates']
+html = open(sys.argv[3], encoding='utf-8').read()
+assert html.count('<tr class="cert ') == 1 and 'data-state="revoked"' in html, html.count('<tr class="cert ')
+assert '1 of 5 certificates match' in html
+EOF
+code=$(curl -sS -m 10 -o "$T/bad-filter.txt" -w '%{http_code}' "$BASE/ocsp-status?state=fine&json")
+ocspr_assert_eq 400 "$code" "HTTP status of ?state=fine"
+grep -q 'state=fine: unknown state (known: problems, good,' "$T/bad-filter.txt" \
+    || ocspr_fail "the 400 does not say what is wrong: $(cat "$T/bad-filter.txt")"
+ocspr_pass "filters (?state=, ?vhost=) select for JSON and HTML; a bad value is a clear 400"
 HOSTILE_ID=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
 print([c["id"] for c in d["certificates"] if "hostile" in c["subject"]][0])' "$T/status.json")
 
@@ -195,8 +224,11 @@ need = ['ocsp_refresh_certificates', 'ocsp_refresh_certificate_status', 'ocsp_re
         'ocsp_refresh_response_valid_seconds', 'ocsp_refresh_next_refresh_seconds',
         'ocsp_refresh_fetch_attempts', 'ocsp_refresh_fetch_failures', 'ocsp_refresh_last_fetch_latency_seconds',
         'ocsp_refresh_consecutive_failures', 'ocsp_refresh_certificate_expiry_seconds']
+need += ['ocsp_refresh_certificate_stapled', 'ocsp_refresh_build_info']
 for n in need:
     assert n in fams, "missing family " + n
+assert len(fams['ocsp_refresh_build_info'].samples) == 1 and fams['ocsp_refresh_build_info'].samples[0].labels['version']
+assert not [n for n in fams if n.startswith('ocsp_refresh_fleet')], "fleet series without a fleet"
 assert fams['ocsp_refresh_fetch_attempts'].type == 'counter'
 def samples(fam, **labels):
     return [s for s in fams[fam].samples if all(s.labels.get(k) == v for k, v in labels.items())]
@@ -206,6 +238,9 @@ for k in ('good', 'revoked', 'failing', 'not_applicable'):
 for c in d['certificates']:
     st = {s.labels['status']: s.value for s in samples('ocsp_refresh_certificate_status', id=c['id'])}
     assert st[c['status']] == 1 and sum(st.values()) == 1, (c['id'], st)
+    stapled = samples('ocsp_refresh_certificate_stapled', id=c['id'])
+    if c['responder_url']:
+        assert stapled[0].value == (1 if c['stapled'] else 0), (c['id'], stapled)
     # label values come back exactly: escaping is lossless for valid text
     info = samples('ocsp_refresh_certificate_info', id=c['id'])[0]
     assert info.labels['subject'] == c['subject'], (info.labels['subject'], c['subject'])
@@ -296,7 +331,9 @@ assert len(rows) == 5, len(rows)
 states = sorted(a['data-state'] for a in rows)
 assert states == ['failing', 'good', 'good', 'not_applicable', 'revoked'], states
 assert 'REVOKED' in text and 'FAILING' in text and 'NOT APPLICABLE' in text and 'MUST-STAPLE' in text
-assert 'form' not in p.tags, "refresh forms shown with OCSPRefreshStatusActions off"
+assert not [a for t, a in p.attrs if t == 'form' and a.get('method') != 'get'], \
+    "refresh forms shown with OCSPRefreshStatusActions off"
+assert [a for t, a in p.attrs if t == 'form' and a.get('method') == 'get'], "no filter form"
 print("HTML: balanced, 5 rows, no script, hostile text shown as text")
 EOF
 ocspr_pass "HTML page well formed, hostile text inert"
