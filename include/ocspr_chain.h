@@ -1,6 +1,7 @@
-/* Chain analysis for diagnostics: given one vhost's certificate setup as
- * mod_ssl would apply it, reproduce mod_ssl's issuer search (the one behind
- * AH02217) and explain every reason stapling would fail, with the fix.
+/* Chain analysis for diagnostics: given every SSL vhost's certificate setup
+ * as mod_ssl would apply it, reproduce mod_ssl's issuer search (the one
+ * behind AH02217) and explain every reason stapling, or a client's chain,
+ * would fail, with the fix.
  *
  * The glue reads the configuration (file and line of each directive) and
  * fills an ocspr_chain_vhost_t; this file knows nothing of httpd. */
@@ -56,7 +57,10 @@ typedef enum {
     OCSPR_CHAIN_CA_PATH_NOT_HASHED = 414,/* issuer in SSLCACertificatePath, not hashed */
     OCSPR_CHAIN_ISSUER_REJECTED = 415,   /* issuer present, OpenSSL rejects it (why) */
     OCSPR_CHAIN_FALLBACK = 416,          /* no certificate: mod_ssl's fallback / 503 */
-    OCSPR_CHAIN_MUST_STAPLE_OFF = 417    /* Must-Staple certificate, stapling off */
+    OCSPR_CHAIN_MUST_STAPLE_OFF = 417,   /* Must-Staple certificate, stapling off */
+    OCSPR_CHAIN_CLIENT_CHAIN = 418       /* clients of this vhost cannot build the chain;
+                                          * stapling is not affected (the certificate is
+                                          * primed for this vhost's handshakes) or off */
 } ocspr_chain_code_t;
 
 typedef struct {
@@ -64,41 +68,62 @@ typedef struct {
     const char *tag;             /* "OCSPR0402" */
     const char *name;            /* "issuer-missing" */
     ocspr_log_level_t level;
-    int breaks_stapling;         /* stapling is on for the vhost and this defeats it */
+    int breaks_stapling;         /* this vhost's handshakes get no staple because of it */
     const char *message;         /* one line: vhost, config file:line, certificate,
                                   * what is wrong and the exact fix */
+    const char *fix;             /* the fix alone, as in the message: each action
+                                  * with its command in backquotes */
 } ocspr_chain_finding_t;
 
-/* What the analysis learnt about one certificate (for the startup cross-check
- * and the summary). */
+/* What the analysis learnt about one certificate of a vhost. */
 typedef struct {
     const ocspr_cert_t *cert;    /* NULL when the file could not be read */
     const ocspr_chain_setting_t *cert_file;
     unsigned char id[OCSPR_CERT_ID_LEN];
-    int issuer_found;            /* mod_ssl's search finds an issuer: it primes */
-    int ready;                   /* ready for stapling: no finding defeats it */
+    int issuer_found;            /* mod_ssl's search finds an issuer in this vhost */
 } ocspr_chain_cert_t;
 
 typedef struct {
-    apr_array_header_t *findings;   /* ocspr_chain_finding_t */
+    const ocspr_chain_vhost_t *vhost;
+    apr_array_header_t *findings;   /* ocspr_chain_finding_t, filled by
+                                     * ocspr_chain_run_finish */
     apr_array_header_t *certs;      /* ocspr_chain_cert_t */
     int stapling_wanted;            /* SSLUseStapling On or OCSPRefresh On */
 } ocspr_chain_report_t;
 
-/* Analyse one vhost as of time `now`. Reads the files named in vh; never
+typedef struct {
+    int vhosts;                  /* SSL vhosts analysed */
+    int certs;                   /* distinct certificates of vhosts that want stapling */
+    int ready;                   /* of those, primed by mod_ssl for some vhost and
+                                  * with nothing that defeats a response */
+    int findings;
+    int breaking;                /* findings with breaks_stapling */
+} ocspr_chain_totals_t;
+
+/* One analysis over every vhost of a configuration: each file is read once,
+ * and a finding is settled only when every vhost using the certificate is
+ * known (mod_ssl keeps stapling data per certificate, not per vhost). */
+typedef struct ocspr_chain_run_t ocspr_chain_run_t;
+
+apr_status_t ocspr_chain_run_create(ocspr_chain_run_t **prun, apr_pool_t *p, apr_time_t now);
+
+/* Analyse one vhost. Reads the files named in vh (once per run); never
  * touches the network. Problems with the configuration are findings, not
- * errors: the result is APR_SUCCESS unless memory or OpenSSL fail. */
-apr_status_t ocspr_chain_analyse(ocspr_chain_report_t **preport, apr_pool_t *p,
-                                 const ocspr_chain_vhost_t *vh, apr_time_t now);
+ * errors: the result is APR_SUCCESS unless memory or OpenSSL fail. The
+ * report's findings are filled by ocspr_chain_run_finish. vh must live as
+ * long as the run. */
+apr_status_t ocspr_chain_run_add(ocspr_chain_report_t **preport, ocspr_chain_run_t *run,
+                                 const ocspr_chain_vhost_t *vh);
 
-/* The startup cross-check: certificate c, whose issuer the analysis found in
- * a vhost with stapling on, was not primed by mod_ssl. Appends the finding
- * to report. */
-void ocspr_chain_add_not_primed(ocspr_chain_report_t *report, apr_pool_t *p,
-                                const ocspr_chain_vhost_t *vh, const ocspr_chain_cert_t *c);
+/* The startup cross-check, before ocspr_chain_run_finish: certificate c,
+ * whose issuer the analysis found in a vhost with stapling on, was not primed
+ * by mod_ssl. */
+void ocspr_chain_add_not_primed(ocspr_chain_run_t *run, ocspr_chain_report_t *report,
+                                const ocspr_chain_cert_t *c);
 
-/* Does any finding of the report break stapling? */
-int ocspr_chain_report_breaks(const ocspr_chain_report_t *report);
+/* Settle every finding of every vhost added (kind, level, whether it breaks
+ * stapling, other vhosts sharing the file a fix changes) and count. Call once. */
+void ocspr_chain_run_finish(ocspr_chain_run_t *run, ocspr_chain_totals_t *totals);
 
 /* Is a flag setting "on" (case-insensitive)? */
 int ocspr_chain_setting_on(const ocspr_chain_setting_t *setting);

@@ -51,6 +51,7 @@
 #define OCSPR_T_DIAG_FALLBACK        "OCSPR0416"  /* ERR: no certificate configured, stapling on */
 #define OCSPR_T_DIAG_MUST_STAPLE_OFF "OCSPR0417"  /* ERR: Must-Staple certificate, stapling off */
 #define OCSPR_T_DIAG_CLIENT_CHAIN    "OCSPR0418"  /* WARN: clients of this vhost cannot build the chain; stapling unaffected */
+#define OCSPR_T_DIAG_CLIENT_CHAIN    "OCSPR0418"  /* WARN: clients of this vhost cannot build the chain; stapling unaffected */
 
 /* 05xx status page */
 #define OCSPR_T_STATUS_REFRESH       "OCSPR0501"  /* NOTICE: "refresh now" requested from the page */

@@ -9,6 +9,7 @@
  * directive as httpd resolved it (<IfModule>, <IfDefine>, Include and
  * ${VARS} are already applied; Included files keep their own file names). */
 #include <strings.h>
+#include <apr_hash.h>
 #include <apr_strings.h>
 
 #include "http_core.h"
@@ -159,19 +160,31 @@ static void merge_scopes(scope_t *out, apr_pool_t *p, const scope_t *global, con
     out->stapling_cache = global->stapling_cache;
 }
 
-/* The <VirtualHost> section a server_rec was made from. */
-static const ap_directive_t *vhost_section(const server_rec *s)
+/* The <VirtualHost> sections of the tree by "file:line", the key a server_rec
+ * keeps (defn_name, defn_line_number): one pass over the tree, not one per
+ * vhost (5,000 vhosts made that quadratic). */
+static apr_hash_t *vhost_sections(apr_pool_t *p)
 {
+    apr_hash_t *sections = apr_hash_make(p);
     const ap_directive_t *d;
 
-    for (d = ap_conftree; d != NULL && s->defn_name != NULL; d = d->next) {
-        if (d->first_child != NULL && d->line_num == (int)s->defn_line_number
-            && strcasecmp(d->directive, "<VirtualHost") == 0
-            && strcmp(d->filename, s->defn_name) == 0) {
-            return d;
+    for (d = ap_conftree; d != NULL; d = d->next) {
+        if (d->first_child != NULL && strcasecmp(d->directive, "<VirtualHost") == 0) {
+            apr_hash_set(sections, apr_psprintf(p, "%s:%d", d->filename, d->line_num),
+                         APR_HASH_KEY_STRING, d);
         }
     }
-    return NULL;
+    return sections;
+}
+
+static const ap_directive_t *vhost_section(apr_hash_t *sections, apr_pool_t *p,
+                                           const server_rec *s)
+{
+    if (s->defn_name == NULL) {
+        return NULL;
+    }
+    return apr_hash_get(sections, apr_psprintf(p, "%s:%u", s->defn_name, s->defn_line_number),
+                        APR_HASH_KEY_STRING);
 }
 
 /* mod_ssl's test in ssl_init_Module: SSLEngine On/Optional, or unset with an
@@ -245,23 +258,23 @@ static void log_report(server_rec *s, const ocspr_chain_report_t *report)
     }
 }
 
+/* One analysed vhost, to log its findings under its own server_rec. */
 typedef struct {
-    int vhosts;
-    int ready;
-    int findings;
-    int breaking;
-} totals_t;
+    server_rec *s;
+    ocspr_chain_report_t *report;
+} analysed_t;
 
-static apr_status_t diagnose_vhost(totals_t *totals, server_rec *s, const scope_t *global,
-                                   const ap_directive_t *section, apr_pool_t *p,
-                                   ocspr_diag_phase_t phase)
+/* Add one vhost to the run; *preport stays NULL when it is not an SSL vhost
+ * (or has no certificate yet under -t). */
+static apr_status_t add_vhost(ocspr_chain_report_t **preport, ocspr_chain_run_t *run,
+                              server_rec *s, const scope_t *global,
+                              const ap_directive_t *section, apr_pool_t *p,
+                              ocspr_diag_phase_t phase)
 {
     scope_t own, merged;
-    ocspr_chain_vhost_t vh;
-    ocspr_chain_report_t *report;
-    apr_status_t rv;
-    int i;
+    ocspr_chain_vhost_t *vh;
 
+    *preport = NULL;
     if (section != NULL) {
         read_scope(&own, p, section->first_child);
         merge_scopes(&merged, p, global, &own);
@@ -272,59 +285,82 @@ static apr_status_t diagnose_vhost(totals_t *totals, server_rec *s, const scope_
     if (!ssl_enabled(s, &merged)) {
         return APR_SUCCESS;
     }
-    memset(&vh, 0, sizeof(vh));
-    vh.name = vhost_id(p, s);
-    vh.file = section != NULL ? section->filename : NULL;
-    vh.line = section != NULL ? section->line_num : 0;
-    vh.cert_files = merged.cert_files;
-    vh.chain_file = merged.chain_file;
-    vh.ca_file = merged.ca_file;
-    vh.ca_path = merged.ca_path;
-    vh.use_stapling = merged.use_stapling;
-    vh.force_url = merged.force_url;
-    vh.refresh = merged.refresh;
-    vh.responder = merged.responder;
-    vh.stapling_cache = merged.stapling_cache;
-    apply_module_conf(&vh, s);
-    if (vh.cert_files->nelts == 0) {
+    vh = apr_pcalloc(p, sizeof(*vh));
+    vh->name = vhost_id(p, s);
+    vh->file = section != NULL ? section->filename : NULL;
+    vh->line = section != NULL ? section->line_num : 0;
+    vh->cert_files = merged.cert_files;
+    vh->chain_file = merged.chain_file;
+    vh->ca_file = merged.ca_file;
+    vh->ca_path = merged.ca_path;
+    vh->use_stapling = merged.use_stapling;
+    vh->force_url = merged.force_url;
+    vh->refresh = merged.refresh;
+    vh->responder = merged.responder;
+    vh->stapling_cache = merged.stapling_cache;
+    apply_module_conf(vh, s);
+    if (vh->cert_files->nelts == 0) {
         if (phase == OCSPR_DIAG_CHECK_CONFIG) {
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "diagnostics: vhost %s has no "
                          "SSLCertificateFile; another module may supply certificates at "
-                         "startup, checked then", vh.name);
+                         "startup, checked then", vh->name);
             return APR_SUCCESS;
         }
-        add_module_cert_files(&vh, s, p);
+        add_module_cert_files(vh, s, p);
     }
-    totals->vhosts++;
-    if ((rv = ocspr_chain_analyse(&report, p, &vh, apr_time_now())) != APR_SUCCESS) {
-        return rv;
-    }
-    for (i = 0; i < report->certs->nelts; i++) {
-        const ocspr_chain_cert_t *c = &APR_ARRAY_IDX(report->certs, i, ocspr_chain_cert_t);
+    return ocspr_chain_run_add(preport, run, vh);
+}
 
-        if (phase == OCSPR_DIAG_STARTUP && report->stapling_wanted && c->issuer_found
-            && !ocspr_module_was_primed(s, c->id)) {
-            ocspr_chain_add_not_primed(report, p, &vh, c);
-        }
-        else {
-            totals->ready += c->ready;
+/* The startup cross-check: certificates whose issuer the files give, in a
+ * vhost with stapling on, that mod_ssl did not prime. */
+static void cross_check(ocspr_chain_run_t *run, const analysed_t *a)
+{
+    int i;
+
+    if (!a->report->stapling_wanted) {
+        return;
+    }
+    for (i = 0; i < a->report->certs->nelts; i++) {
+        const ocspr_chain_cert_t *c = &APR_ARRAY_IDX(a->report->certs, i, ocspr_chain_cert_t);
+
+        if (c->issuer_found && !ocspr_module_was_primed(a->s, c->id)) {
+            ocspr_chain_add_not_primed(run, a->report, c);
         }
     }
-    log_report(s, report);
-    totals->findings += report->findings->nelts;
-    for (i = 0; i < report->findings->nelts; i++) {
-        totals->breaking += APR_ARRAY_IDX(report->findings, i, ocspr_chain_finding_t).breaks_stapling;
+}
+
+/* OCSPRefreshStrict: fail `-t` and the first start; on a restart (graceful or
+ * not: configuration generation > 1) failing would make httpd exit with
+ * "Configuration Failed" and take a running server down, so only log. */
+static int strict_verdict(server_rec *s, const ocspr_chain_totals_t *totals)
+{
+    if (!totals->breaking || !ocspr_conf_strict(s)) {
+        return OK;
     }
-    return APR_SUCCESS;
+    if (ap_state_query(AP_SQ_CONFIG_GEN) > 1) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, OCSPR_T_DIAG_SUMMARY ": OCSPRefreshStrict "
+                     "On: %d findings break stapling; this is a restart, so the server goes on "
+                     "with the new configuration (only `apachectl -t` and the first start "
+                     "fail)", totals->breaking);
+        return OK;
+    }
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, OCSPR_T_DIAG_SUMMARY ": OCSPRefreshStrict "
+                 "On: %d findings break stapling, failing the configuration check",
+                 totals->breaking);
+    return HTTP_INTERNAL_SERVER_ERROR;
 }
 
 int ocspr_diag_run(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
                    ocspr_diag_phase_t phase)
 {
     scope_t global;
-    totals_t totals = { 0, 0, 0, 0 };
+    ocspr_chain_totals_t totals;
+    ocspr_chain_run_t *run;
+    apr_array_header_t *analysed;
+    apr_hash_t *sections;
     server_rec *vs;
     apr_status_t rv;
+    int i;
 
     /* On a normal start check_config runs in both config passes and the
      * startup pass repeats the analysis with the cross-check: only `-t`
@@ -336,8 +372,12 @@ int ocspr_diag_run(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
         return OK;
     }
     read_scope(&global, ptemp, ap_conftree);
+    sections = vhost_sections(ptemp);
+    analysed = apr_array_make(ptemp, 64, sizeof(analysed_t));
+    ocspr_chain_run_create(&run, ptemp, apr_time_now());
     for (vs = s; vs != NULL; vs = vs->next) {
-        const ap_directive_t *section = vs == s ? NULL : vhost_section(vs);
+        const ap_directive_t *section = vs == s ? NULL : vhost_section(sections, ptemp, vs);
+        ocspr_chain_report_t *report;
 
         if (vs != s && section == NULL) {
             /* Not from a <VirtualHost> of the tree (made by another module):
@@ -346,11 +386,26 @@ int ocspr_diag_run(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
                          "section for vhost %s, skipped", vhost_id(ptemp, vs));
             continue;
         }
-        rv = diagnose_vhost(&totals, vs, &global, section, ptemp, phase);
+        rv = add_vhost(&report, run, vs, &global, section, ptemp, phase);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_ERR, rv, vs, OCSPR_T_DIAG_SUMMARY ": diagnostics "
                          "could not analyse vhost %s", vhost_id(ptemp, vs));
         }
+        if (report != NULL) {
+            analysed_t *a = apr_array_push(analysed);
+
+            a->s = vs;
+            a->report = report;
+        }
+    }
+    for (i = 0; phase == OCSPR_DIAG_STARTUP && i < analysed->nelts; i++) {
+        cross_check(run, &APR_ARRAY_IDX(analysed, i, analysed_t));
+    }
+    ocspr_chain_run_finish(run, &totals);
+    for (i = 0; i < analysed->nelts; i++) {
+        const analysed_t *a = &APR_ARRAY_IDX(analysed, i, analysed_t);
+
+        log_report(a->s, a->report);
     }
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, OCSPR_T_DIAG_SUMMARY ": diagnostics%s: "
                  "%d SSL vhosts, %d certificates ready for stapling, %d findings%s",
@@ -358,11 +413,5 @@ int ocspr_diag_run(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
                  totals.findings,
                  totals.breaking ? apr_psprintf(ptemp, " (%d breaking stapling)", totals.breaking)
                  : "");
-    if (totals.breaking && ocspr_conf_strict(s)) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, OCSPR_T_DIAG_SUMMARY ": OCSPRefreshStrict "
-                     "On: %d findings break stapling, failing the configuration check",
-                     totals.breaking);
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    return OK;
+    return strict_verdict(s, &totals);
 }

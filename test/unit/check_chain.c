@@ -80,12 +80,95 @@ static void add_cert_file(ocspr_chain_vhost_t *vh, const char *path, int line)
     set(apr_array_push(vh->cert_files), path, line, 0);
 }
 
+/* The totals of the last analysis. */
+static ocspr_chain_totals_t totals;
+
+/* Every command in backquotes that writes a file (> or >>) writes one the
+ * fix's words name outside the backquotes: text and command agree. */
+static void assert_fix_agrees(const ocspr_chain_finding_t *f)
+{
+    apr_pool_t *p = ocspr_test_pool;
+    const char *text = "", *cursor = f->fix;
+    apr_array_header_t *targets = apr_array_make(p, 2, sizeof(const char *));
+    int i;
+
+    ck_assert_msg(f->fix != NULL && *f->fix != '\0', "no fix: %s", f->message);
+    while (*cursor != '\0') {
+        const char *open = strchr(cursor, '`'), *close, *w;
+
+        if (open == NULL || (close = strchr(open + 1, '`')) == NULL) {
+            text = apr_pstrcat(p, text, cursor, NULL);
+            break;
+        }
+        text = apr_pstrcat(p, text, apr_pstrndup(p, cursor, (apr_size_t)(open - cursor)), NULL);
+        for (w = open + 1; w < close; w++) {
+            if (*w == '>' && w[-1] != '2') {
+                const char *start = w + (w[1] == '>' ? 2 : 1);
+                apr_size_t len;
+
+                while (*start == ' ') {
+                    start++;
+                }
+                len = strcspn(start, " `;&|");
+                APR_ARRAY_PUSH(targets, const char *) = apr_pstrndup(p, start, len);
+                w = start;
+            }
+        }
+        cursor = close + 1;
+    }
+    for (i = 0; i < targets->nelts; i++) {
+        const char *target = APR_ARRAY_IDX(targets, i, const char *);
+        apr_size_t len = strlen(target);
+
+        /* "X.new && mv X.new X" writes X through a temporary name. */
+        if (len > 4 && strcmp(target + len - 4, ".new") == 0) {
+            target = apr_pstrndup(p, target, len - 4);
+        }
+        ck_assert_msg(strstr(text, target) != NULL, "a command writes %s, the text does not "
+                      "name it: %s", target, f->fix);
+    }
+}
+
+static void settle_and_check(ocspr_chain_run_t *run, apr_array_header_t *reports)
+{
+    int i, j;
+
+    ocspr_chain_run_finish(run, &totals);
+    for (i = 0; i < reports->nelts; i++) {
+        const ocspr_chain_report_t *r = APR_ARRAY_IDX(reports, i, ocspr_chain_report_t *);
+
+        for (j = 0; j < r->findings->nelts; j++) {
+            const ocspr_chain_finding_t *f = &APR_ARRAY_IDX(r->findings, j, ocspr_chain_finding_t);
+
+            ck_assert_str_ne(f->name, "unknown");
+            ck_assert(strncmp(f->tag, "OCSPR04", 7) == 0);
+            assert_fix_agrees(f);
+        }
+    }
+}
+
+/* Analyse several vhosts in one run (NULL-terminated); returns the reports
+ * in order. */
+static apr_array_header_t *analyse_all(apr_time_t now, ...)
+{
+    ocspr_chain_run_t *run;
+    apr_array_header_t *reports = apr_array_make(ocspr_test_pool, 2, sizeof(ocspr_chain_report_t *));
+    const ocspr_chain_vhost_t *vh;
+    va_list ap;
+
+    ck_assert_int_eq(ocspr_chain_run_create(&run, ocspr_test_pool, now), APR_SUCCESS);
+    va_start(ap, now);
+    while ((vh = va_arg(ap, const ocspr_chain_vhost_t *)) != NULL) {
+        ck_assert_int_eq(ocspr_chain_run_add(apr_array_push(reports), run, vh), APR_SUCCESS);
+    }
+    va_end(ap);
+    settle_and_check(run, reports);
+    return reports;
+}
+
 static ocspr_chain_report_t *analyse_at(const ocspr_chain_vhost_t *vh, apr_time_t now)
 {
-    ocspr_chain_report_t *report;
-
-    ck_assert_int_eq(ocspr_chain_analyse(&report, ocspr_test_pool, vh, now), APR_SUCCESS);
-    return report;
+    return APR_ARRAY_IDX(analyse_all(now, vh, NULL), 0, ocspr_chain_report_t *);
 }
 
 static ocspr_chain_report_t *analyse(const ocspr_chain_vhost_t *vh)
@@ -156,8 +239,8 @@ START_TEST(healthy_chain_in_cert_file)
     r = analyse(vh);
     ck_assert_msg(r->findings->nelts == 0, "findings:%s", dump(r));
     ck_assert(cert_entry(r, 0)->issuer_found);
-    ck_assert(cert_entry(r, 0)->ready);
-    ck_assert(!ocspr_chain_report_breaks(r));
+    ck_assert_int_eq(totals.ready, 1);
+    ck_assert_int_eq(totals.breaking, 0);
 }
 END_TEST
 
@@ -171,7 +254,7 @@ START_TEST(healthy_rsa_ecdsa_with_shared_chain_file)
     set(&vh->chain_file, compose("chain.pem", "int.pem", "root.pem", NULL), 14, 0);
     r = analyse(vh);
     ck_assert_msg(r->findings->nelts == 0, "findings:%s", dump(r));
-    ck_assert(cert_entry(r, 0)->ready && cert_entry(r, 1)->ready);
+    ck_assert_int_eq(totals.ready, 2);
 }
 END_TEST
 
@@ -184,7 +267,7 @@ START_TEST(healthy_issuer_in_ca_file)
     set(&vh->ca_file, ocspr_test_pki_path(ocspr_test_pool, "ca-chain.pem"), 15, 1);
     r = analyse(vh);
     ck_assert_msg(r->findings->nelts == 0, "findings:%s", dump(r));
-    ck_assert(cert_entry(r, 0)->ready);
+    ck_assert_int_eq(totals.ready, 1);
 }
 END_TEST
 
@@ -198,7 +281,8 @@ START_TEST(healthy_without_stapling_is_silent_and_not_ready)
     r = analyse(vh);
     ck_assert_msg(r->findings->nelts == 0, "findings:%s", dump(r));
     ck_assert(cert_entry(r, 0)->issuer_found);
-    ck_assert(!cert_entry(r, 0)->ready);
+    ck_assert_int_eq(totals.ready, 0);
+    ck_assert_int_eq(totals.certs, 0);
 }
 END_TEST
 
@@ -226,14 +310,18 @@ START_TEST(leaf_only_names_issuer_key_id_url_and_file)
 }
 END_TEST
 
-START_TEST(leaf_only_without_stapling_is_a_warning)
+START_TEST(leaf_only_without_stapling_is_a_client_chain_warning)
 {
     ocspr_chain_vhost_t *vh = vhost();
     const ocspr_chain_finding_t *f;
 
     vh->use_stapling.value = NULL;
     add_cert_file(vh, ocspr_test_pki_path(ocspr_test_pool, "good.pem"), 12);
-    f = only(analyse(vh), OCSPR_CHAIN_ISSUER_MISSING);
+    f = only(analyse(vh), OCSPR_CHAIN_CLIENT_CHAIN);
+    ck_assert_str_eq(f->tag, "OCSPR0418");
+    ck_assert_str_eq(f->name, "client-chain");
+    assert_has(f, "its issuer \"CN=Test Intermediate CA,O=ocspr test\"");
+    assert_has(f, "Clients of this vhost cannot build the chain");
     ck_assert_int_eq(f->level, OCSPR_LOG_WARNING);
     ck_assert(!f->breaks_stapling);
 }
@@ -310,7 +398,7 @@ START_TEST(extra_foreign_certificate_with_working_chain_is_a_warning)
     ck_assert_int_eq(f->level, OCSPR_LOG_WARNING);
     ck_assert(!f->breaks_stapling);
     assert_has(f, "CN=Other Root CA");
-    ck_assert(cert_entry(r, 0)->ready);
+    ck_assert_int_eq(totals.ready, 1);
 }
 END_TEST
 
@@ -329,7 +417,7 @@ START_TEST(der_chain_file_gives_conversion_command)
     assert_has(f, apr_psprintf(ocspr_test_pool, "openssl x509 -inform DER -in %s -out %s.pem",
                                der, der));
     ck_assert(f->breaks_stapling);
-    ck_assert(!cert_entry(r, 0)->ready);
+    ck_assert_int_eq(totals.ready, 0);
 }
 END_TEST
 
@@ -378,7 +466,7 @@ START_TEST(self_signed_with_stapling_and_without)
 }
 END_TEST
 
-START_TEST(expired_leaf)
+START_TEST(expired_leaf_with_its_chain_is_primed_and_ready)
 {
     ocspr_chain_vhost_t *vh = vhost();
     const ocspr_chain_finding_t *f;
@@ -387,6 +475,10 @@ START_TEST(expired_leaf)
     f = only(analyse(vh), OCSPR_CHAIN_EXPIRED);
     assert_has(f, "subject \"O=ocspr test,CN=expired.test\"");
     assert_has(f, ": the certificate expired on");
+    ck_assert_int_eq(f->level, OCSPR_LOG_ERR);
+    /* mod_ssl's issuer search ignores validity: it primes and staples it. */
+    ck_assert(!f->breaks_stapling);
+    ck_assert_int_eq(totals.ready, 1);
 }
 END_TEST
 
@@ -420,8 +512,8 @@ START_TEST(no_ocsp_url_is_a_notice_with_the_way_off)
     ck_assert(!f->breaks_stapling);
     assert_has(f, "add `SSLUseStapling Off` inside this vhost (" CONF ":10)");
     assert_has(f, "set `OCSPRefresh Off` at " CONF ":16");
-    ck_assert(!cert_entry(r, 0)->ready);
-    ck_assert(!ocspr_chain_report_breaks(r));
+    ck_assert_int_eq(totals.ready, 0);
+    ck_assert_int_eq(totals.breaking, 0);
 }
 END_TEST
 
@@ -435,7 +527,7 @@ START_TEST(responder_override_supplies_the_url)
     add_cert_file(vh, ocspr_test_pki_path(ocspr_test_pool, "noocsp.chain.pem"), 12);
     r = analyse(vh);
     ck_assert_msg(r->findings->nelts == 0, "%s", dump(r));
-    ck_assert(cert_entry(r, 0)->ready);
+    ck_assert_int_eq(totals.ready, 1);
 }
 END_TEST
 
@@ -464,11 +556,11 @@ START_TEST(must_staple_raises_notice_to_error)
         ocspr_chain_report_t *r = analyse(vh);
 
         ck_assert_msg(count(r, OCSPR_CHAIN_MUST_STAPLE_OFF) == 1
-                      && count(r, OCSPR_CHAIN_ISSUER_MISSING) == 1, "%s", dump(r));
+                      && count(r, OCSPR_CHAIN_CLIENT_CHAIN) == 1, "%s", dump(r));
         f = &APR_ARRAY_IDX(r->findings, 1, ocspr_chain_finding_t);
         ck_assert_int_eq(f->level, OCSPR_LOG_ERR);
         assert_has(f, "Must-Staple");
-        ck_assert(ocspr_chain_report_breaks(r));
+        ck_assert_int_eq(totals.breaking, 1);
     }
 }
 END_TEST
@@ -542,16 +634,21 @@ END_TEST
 START_TEST(not_primed_cross_check)
 {
     ocspr_chain_vhost_t *vh = vhost();
+    ocspr_chain_run_t *run;
     ocspr_chain_report_t *r;
+    apr_array_header_t *reports = apr_array_make(ocspr_test_pool, 1, sizeof(r));
     const ocspr_chain_finding_t *f;
 
     add_cert_file(vh, ocspr_test_pki_path(ocspr_test_pool, "good.chain.pem"), 12);
-    r = analyse(vh);
-    ck_assert_int_eq(r->findings->nelts, 0);
-    ocspr_chain_add_not_primed(r, ocspr_test_pool, vh, cert_entry(r, 0));
+    ck_assert_int_eq(ocspr_chain_run_create(&run, ocspr_test_pool, apr_time_now()), APR_SUCCESS);
+    ck_assert_int_eq(ocspr_chain_run_add(&r, run, vh), APR_SUCCESS);
+    APR_ARRAY_PUSH(reports, ocspr_chain_report_t *) = r;
+    ocspr_chain_add_not_primed(run, r, cert_entry(r, 0));
+    settle_and_check(run, reports);
     f = only(r, OCSPR_CHAIN_NOT_PRIMED);
     assert_has(f, "CN=good.test");
     ck_assert(f->breaks_stapling);
+    ck_assert_int_eq(totals.ready, 0);
 }
 END_TEST
 
@@ -568,7 +665,7 @@ Suite *ocspr_suite_chain(void)
     tcase_add_test(tc, healthy_issuer_in_ca_file);
     tcase_add_test(tc, healthy_without_stapling_is_silent_and_not_ready);
     tcase_add_test(tc, leaf_only_names_issuer_key_id_url_and_file);
-    tcase_add_test(tc, leaf_only_without_stapling_is_a_warning);
+    tcase_add_test(tc, leaf_only_without_stapling_is_a_client_chain_warning);
     tcase_add_test(tc, chain_file_hides_issuer_in_cert_file);
     tcase_add_test(tc, chain_file_equal_to_cert_file_skips_leaf);
     tcase_add_test(tc, issuer_with_other_key_prints_both_key_ids);
@@ -578,7 +675,7 @@ Suite *ocspr_suite_chain(void)
     tcase_add_test(tc, pkcs7_cert_file_gives_pkcs7_command);
     tcase_add_test(tc, intermediate_before_leaf_is_wrong_order);
     tcase_add_test(tc, self_signed_with_stapling_and_without);
-    tcase_add_test(tc, expired_leaf);
+    tcase_add_test(tc, expired_leaf_with_its_chain_is_primed_and_ready);
     tcase_add_test(tc, expired_intermediate);
     tcase_add_test(tc, no_ocsp_url_is_a_notice_with_the_way_off);
     tcase_add_test(tc, responder_override_supplies_the_url);

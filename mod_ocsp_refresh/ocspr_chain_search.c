@@ -1,0 +1,375 @@
+/* mod_ssl's issuer search for a certificate (httpd 2.4 ssl_util_stapling.c
+ * stapling_get_issuer, with the loading of ssl_engine_init.c), using the same
+ * OpenSSL calls, so that "found" here means found there; and the files it
+ * reads, each loaded once per run (thousands of vhosts share a few chain and
+ * CA files).
+ *
+ * What mod_ssl does, with OpenSSL 3:
+ * - Without SSLCertificateChainFile, each SSLCertificateFile is loaded with
+ *   SSL_CTX_use_certificate_chain_file: the first PEM certificate is the
+ *   server certificate, the following ones its own chain. The search looks at
+ *   that chain (SSL_CTX_get_extra_chain_certs falls back to the current
+ *   certificate's chain when no extra certificates exist).
+ * - With SSLCertificateChainFile, certificate files are read with
+ *   SSL_CTX_use_certificate_file (first certificate only) and the chain file's
+ *   PEM certificates become the extra certificates of every certificate of
+ *   the vhost (skipping the first when the chain file is also a certificate
+ *   file). A DER or PKCS#7 chain file silently yields none.
+ * - The first extra certificate for which X509_check_issued succeeds wins;
+ *   otherwise X509_STORE_CTX_get1_issuer on the store made of
+ *   SSLCACertificateFile (PEM) and SSLCACertificatePath (hashed names, PEM),
+ *   which looks issuers up by subject hash. The system trust store is never
+ *   used.
+ */
+#include <string.h>
+#include <apr_file_info.h>
+#include <apr_strings.h>
+#include <openssl/err.h>
+
+#include "ocspr_chain_private.h"
+
+/* An SSLCACertificatePath is scanned (when its hash lookup failed) up to this
+ * many files: enough for any real directory, bounded for a wrong one such as
+ * /etc. */
+#define CA_PATH_SCAN_MAX 2000
+
+const ocspr_chain_file_t *ocspr_chain_run_file(ocspr_chain_run_t *run, const char *path)
+{
+    ocspr_chain_file_t *f = apr_hash_get(run->files, path, APR_HASH_KEY_STRING);
+
+    if (f == NULL) {
+        f = apr_pcalloc(run->p, sizeof(*f));
+        f->path = apr_pstrdup(run->p, path);
+        f->rv = ocspr_chain_load_file(&f->certs, &f->format, run->p, path);
+        apr_hash_set(run->files, f->path, APR_HASH_KEY_STRING, f);
+    }
+    return f;
+}
+
+void ocspr_chain_load(ocspr_chain_vctx_t *vc, ocspr_chain_loaded_t *l,
+                      const ocspr_chain_setting_t *setting, const char *directive)
+{
+    ocspr_chain_run_t *run = vc->run;
+    apr_array_header_t *uses = apr_hash_get(run->uses, setting->value, APR_HASH_KEY_STRING);
+    ocspr_chain_use_t *use;
+
+    l->setting = setting;
+    l->directive = directive;
+    l->file = ocspr_chain_run_file(run, setting->value);
+    if (uses == NULL) {
+        uses = apr_array_make(run->p, 2, sizeof(ocspr_chain_use_t));
+        apr_hash_set(run->uses, l->file->path, APR_HASH_KEY_STRING, uses);
+    }
+    use = apr_array_push(uses);
+    use->vh = vc->vh;
+    use->directive = directive;
+    use->setting = setting;
+}
+
+apr_array_header_t *ocspr_chain_other_users(ocspr_chain_run_t *run, const char *path,
+                                            const ocspr_chain_vhost_t *vh)
+{
+    apr_array_header_t *uses = apr_hash_get(run->uses, path, APR_HASH_KEY_STRING);
+    apr_array_header_t *others = apr_array_make(run->p, 2, sizeof(ocspr_chain_use_t));
+    int i;
+
+    for (i = 0; uses != NULL && i < uses->nelts; i++) {
+        const ocspr_chain_use_t *u = &APR_ARRAY_IDX(uses, i, ocspr_chain_use_t);
+
+        if (u->vh != vh) {
+            *(ocspr_chain_use_t *)apr_array_push(others) = *u;
+        }
+    }
+    return others;
+}
+
+void ocspr_chain_setup_chain(ocspr_chain_vctx_t *vc)
+{
+    const ocspr_chain_vhost_t *vh = vc->vh;
+    const ocspr_chain_file_t *f;
+    int i, skip_first = 0;
+
+    vc->extra = apr_array_make(vc->p, 4, sizeof(ocspr_cert_t *));
+    if (vh->chain_file.value == NULL) {
+        return;
+    }
+    ocspr_chain_load(vc, &vc->chain, &vh->chain_file, "SSLCertificateChainFile");
+    f = vc->chain.file;
+    if (f->rv != APR_SUCCESS) {
+        ocspr_chain_report_unreadable(vc, &vc->chain);
+        return;
+    }
+    if (f->format != OCSPR_FORMAT_PEM) {
+        vc->chain_reported = 1;
+        ocspr_chain_report_not_pem(vc, NULL, &vc->chain, OCSPR_SEV_SEARCH,
+                                   "mod_ssl reads only PEM there and silently loads no "
+                                   "certificate from it, so no intermediate is sent and "
+                                   "mod_ssl's issuer search fails");
+        return;
+    }
+    for (i = 0; i < vh->cert_files->nelts; i++) {
+        const ocspr_chain_setting_t *cf = &APR_ARRAY_IDX(vh->cert_files, i, ocspr_chain_setting_t);
+
+        if (cf->value != NULL && strcmp(cf->value, vh->chain_file.value) == 0) {
+            skip_first = 1;
+        }
+    }
+    vc->extra_from = skip_first;
+    for (i = skip_first; i < f->certs->nelts; i++) {
+        APR_ARRAY_PUSH(vc->extra, const ocspr_cert_t *) =
+            APR_ARRAY_IDX(f->certs, i, const ocspr_cert_t *);
+    }
+}
+
+static apr_status_t free_store(void *data)
+{
+    X509_STORE_free(data);
+    return APR_SUCCESS;
+}
+
+apr_status_t ocspr_chain_setup_store(ocspr_chain_vctx_t *vc)
+{
+    const ocspr_chain_vhost_t *vh = vc->vh;
+    ocspr_chain_run_t *run = vc->run;
+    const char *key = apr_pstrcat(vc->p, vh->ca_file.value ? vh->ca_file.value : "", "\n",
+                                  vh->ca_path.value ? vh->ca_path.value : "", NULL);
+    int usable_file = 0;
+
+    if (vh->ca_file.value != NULL) {
+        ocspr_chain_load(vc, &vc->ca_file, &vh->ca_file, "SSLCACertificateFile");
+        if (vc->ca_file.file->rv != APR_SUCCESS) {
+            ocspr_chain_report_unreadable(vc, &vc->ca_file);
+        }
+        else if (vc->ca_file.file->format != OCSPR_FORMAT_PEM) {
+            ocspr_chain_report_not_pem(vc, NULL, &vc->ca_file, OCSPR_SEV_FATAL,
+                                       "mod_ssl reads only PEM there and refuses to start "
+                                       "(AH01895)");
+        }
+        else {
+            usable_file = 1;
+        }
+    }
+    vc->store = apr_hash_get(run->stores, key, APR_HASH_KEY_STRING);
+    if (vc->store != NULL) {
+        return APR_SUCCESS;
+    }
+    if ((vc->store = X509_STORE_new()) == NULL) {
+        return APR_ENOMEM;
+    }
+    apr_pool_cleanup_register(run->p, vc->store, free_store, apr_pool_cleanup_null);
+    if (usable_file) {
+        X509_STORE_load_file(vc->store, vh->ca_file.value);
+    }
+    if (vh->ca_path.value != NULL) {
+        X509_STORE_load_path(vc->store, vh->ca_path.value);
+    }
+    ERR_clear_error();
+    apr_hash_set(run->stores, apr_pstrdup(run->p, key), APR_HASH_KEY_STRING, vc->store);
+    return APR_SUCCESS;
+}
+
+/* OpenSSL's subject hash (the one of hashed CA directories); 0 on failure. */
+static unsigned long name_hash(const X509_NAME *name)
+{
+    int ok = 0;
+    unsigned long h = X509_NAME_hash_ex(name, NULL, NULL, &ok);
+
+    return ok ? h : 0;
+}
+
+/* The indexes of a file's certificates whose subject hashes to h, in file
+ * order: a chain file that is a CA bundle of hundreds, shared by thousands
+ * of vhosts, is indexed once instead of scanned per vhost. */
+static const apr_array_header_t *by_subject(ocspr_chain_run_t *run, ocspr_chain_file_t *f,
+                                            unsigned long h)
+{
+    int i;
+
+    if (f->by_subject == NULL) {
+        f->by_subject = apr_hash_make(run->p);
+        for (i = 0; i < f->certs->nelts; i++) {
+            unsigned long *key = apr_palloc(run->p, sizeof(*key));
+            apr_array_header_t *list;
+
+            *key = name_hash(X509_get_subject_name(ocspr_cert_x509(APR_ARRAY_IDX(f->certs, i,
+                                                                 const ocspr_cert_t *))));
+            list = apr_hash_get(f->by_subject, key, sizeof(*key));
+            if (list == NULL) {
+                list = apr_array_make(run->p, 1, sizeof(int));
+                apr_hash_set(f->by_subject, key, sizeof(*key), list);
+            }
+            APR_ARRAY_PUSH(list, int) = i;
+        }
+        ERR_clear_error();
+    }
+    return apr_hash_get(f->by_subject, &h, sizeof(h));
+}
+
+/* mod_ssl's loop over the extra certificates: the first that
+ * X509_check_issued accepts (which requires the issuer's name as subject,
+ * so looking only at that subject's certificates finds the same one). */
+static const ocspr_cert_t *first_issuer_in(ocspr_chain_vctx_t *vc, X509 *x,
+                                           const apr_array_header_t *extra)
+{
+    const apr_array_header_t *list = NULL;
+    int i, n = extra->nelts;
+
+    if (extra == vc->extra && extra->nelts > 0) {
+        list = by_subject(vc->run, (ocspr_chain_file_t *)vc->chain.file,
+                          name_hash(X509_get_issuer_name(x)));
+        n = list != NULL ? list->nelts : 0;
+    }
+    for (i = 0; i < n; i++) {
+        const ocspr_cert_t *candidate = list != NULL
+            ? APR_ARRAY_IDX(vc->chain.file->certs, APR_ARRAY_IDX(list, i, int), const ocspr_cert_t *)
+            : APR_ARRAY_IDX(extra, i, const ocspr_cert_t *);
+
+        if ((list == NULL || APR_ARRAY_IDX(list, i, int) >= vc->extra_from)
+            && X509_check_issued(ocspr_cert_x509(candidate), x) == X509_V_OK) {
+            return candidate;
+        }
+    }
+    return NULL;
+}
+
+const ocspr_cert_t *ocspr_chain_modssl_issuer(ocspr_chain_vctx_t *vc, const ocspr_cert_t *leaf,
+                                              const apr_array_header_t *extra)
+{
+    X509 *x = ocspr_cert_x509(leaf);
+    X509 *issuer = NULL;
+    X509_STORE_CTX *ctx;
+    const ocspr_cert_t *found = first_issuer_in(vc, x, extra);
+
+    ERR_clear_error();
+    if (found != NULL) {
+        return found;
+    }
+    ctx = X509_STORE_CTX_new();
+    if (ctx != NULL && X509_STORE_CTX_init(ctx, vc->store, NULL, NULL)
+        && X509_STORE_CTX_get1_issuer(&issuer, ctx, x) <= 0) {
+        issuer = NULL;
+    }
+    X509_STORE_CTX_free(ctx);
+    ERR_clear_error();
+    return issuer != NULL ? ocspr_cert_wrap(vc->p, issuer) : NULL;
+}
+
+static void push_candidates(apr_array_header_t *all, const apr_array_header_t *certs,
+                            ocspr_chain_source_t kind, const char *path,
+                            ocspr_cert_format_t format)
+{
+    int i;
+
+    for (i = 0; certs != NULL && i < certs->nelts; i++) {
+        ocspr_chain_candidate_t *c = apr_array_push(all);
+
+        c->cert = APR_ARRAY_IDX(certs, i, const ocspr_cert_t *);
+        c->kind = kind;
+        c->path = path;
+        c->format = format;
+    }
+}
+
+/* Every certificate in the files of an SSLCACertificatePath, whatever their
+ * names: the diagnosis wants to know what is there, not what OpenSSL's
+ * hashed lookup can see. Scanned once per run and directory. */
+static apr_array_header_t *ca_path_certs(ocspr_chain_run_t *run, const char *dirpath)
+{
+    apr_array_header_t *found = apr_hash_get(run->ca_paths, dirpath, APR_HASH_KEY_STRING);
+    apr_dir_t *dir;
+    apr_finfo_t entry;
+    int scanned = 0;
+
+    if (found != NULL) {
+        return found;
+    }
+    found = apr_array_make(run->p, 8, sizeof(ocspr_chain_candidate_t));
+    apr_hash_set(run->ca_paths, apr_pstrdup(run->p, dirpath), APR_HASH_KEY_STRING, found);
+    if (apr_dir_open(&dir, dirpath, run->p) != APR_SUCCESS) {
+        return found;
+    }
+    while (scanned++ < CA_PATH_SCAN_MAX
+           && apr_dir_read(&entry, APR_FINFO_NAME | APR_FINFO_TYPE, dir) == APR_SUCCESS) {
+        const char *path;
+        apr_finfo_t target;
+        const ocspr_chain_file_t *f;
+
+        if (entry.name[0] == '.') {
+            continue;
+        }
+        path = apr_pstrcat(run->p, dirpath, "/", entry.name, NULL);
+        /* A hash link and its target are the same certificate: keep one. */
+        if (entry.filetype == APR_LNK
+            || apr_stat(&target, path, APR_FINFO_TYPE, run->p) != APR_SUCCESS
+            || target.filetype != APR_REG) {
+            continue;
+        }
+        f = ocspr_chain_run_file(run, path);
+        if (f->rv == APR_SUCCESS) {
+            push_candidates(found, f->certs, OCSPR_SRC_CA_PATH, f->path, f->format);
+        }
+    }
+    apr_dir_close(dir);
+    return found;
+}
+
+apr_array_header_t *ocspr_chain_candidates(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t *cc)
+{
+    apr_array_header_t *all = apr_array_make(vc->p, 8, sizeof(ocspr_chain_candidate_t));
+    const ocspr_chain_loaded_t *l;
+
+    push_candidates(all, cc->rest, OCSPR_SRC_CERT_FILE, cc->file.setting->value,
+                    cc->file.file->format);
+    l = &vc->chain;
+    if (l->setting != NULL && l->file->rv == APR_SUCCESS) {
+        push_candidates(all, l->file->certs, OCSPR_SRC_CHAIN_FILE, l->file->path, l->file->format);
+    }
+    l = &vc->ca_file;
+    if (l->setting != NULL && l->file->rv == APR_SUCCESS) {
+        push_candidates(all, l->file->certs, OCSPR_SRC_CA_FILE, l->file->path, l->file->format);
+    }
+    if (vc->vh->ca_path.value != NULL) {
+        apr_array_cat(all, ca_path_certs(vc->run, vc->vh->ca_path.value));
+    }
+    return all;
+}
+
+apr_array_header_t *ocspr_chain_unused(apr_pool_t *p, const apr_array_header_t *chain,
+                                       const apr_array_header_t *anchors)
+{
+    char *used = apr_pcalloc(p, (apr_size_t)chain->nelts + 1);
+    apr_array_header_t *unused = apr_array_make(p, 2, sizeof(ocspr_cert_t *));
+    int progress = 1, i, j;
+
+    /* Each pass marks at least one more certificate or ends the loop. Name
+     * and key identifier (X509_check_issued) decide "belongs to this chain":
+     * a signature check per vhost would cost more than the rest of -t. */
+    while (progress) {
+        progress = 0;
+        for (i = 0; i < chain->nelts; i++) {
+            X509 *c = ocspr_cert_x509(APR_ARRAY_IDX(chain, i, const ocspr_cert_t *));
+            int mark = 0;
+
+            for (j = 0; !used[i] && !mark && j < anchors->nelts; j++) {
+                mark = X509_check_issued(c, ocspr_cert_x509(APR_ARRAY_IDX(anchors, j,
+                                         const ocspr_cert_t *))) == X509_V_OK;
+            }
+            for (j = 0; !used[i] && !mark && j < chain->nelts; j++) {
+                mark = used[j] && j != i
+                       && X509_check_issued(c, ocspr_cert_x509(APR_ARRAY_IDX(chain, j,
+                                            const ocspr_cert_t *))) == X509_V_OK;
+            }
+            if (mark) {
+                used[i] = 1;
+                progress = 1;
+            }
+        }
+    }
+    ERR_clear_error();
+    for (i = 0; i < chain->nelts; i++) {
+        if (!used[i]) {
+            APR_ARRAY_PUSH(unused, const ocspr_cert_t *) = APR_ARRAY_IDX(chain, i, const ocspr_cert_t *);
+        }
+    }
+    return unused;
+}
