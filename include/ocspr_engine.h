@@ -120,6 +120,8 @@ typedef struct {
                                unsigned char **der, apr_size_t *len, apr_pool_t *p);
     apr_status_t (*store_save)(void *baton, const ocspr_engine_cert_t *c,
                                const unsigned char *der, apr_size_t len, apr_pool_t *p);
+    /* Where c's stored response lives, for messages that name the file. */
+    const char *(*store_path)(void *baton, const ocspr_engine_cert_t *c, apr_pool_t *p);
 
     /* The fleet exchange (memcache/redis): encoded records, like the cache.
      * Nothing read from it is trusted. get: APR_NOTFOUND when absent. */

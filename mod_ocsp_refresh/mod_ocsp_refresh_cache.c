@@ -277,6 +277,13 @@ static apr_status_t op_store_save(void *baton, const ocspr_engine_cert_t *c,
     return ocspr_store_save(m->store_dir, c->id, der, len, p, NULL, NULL);
 }
 
+static const char *op_store_path(void *baton, const ocspr_engine_cert_t *c, apr_pool_t *p)
+{
+    ocspr_module_t *m = baton;
+
+    return apr_pstrcat(p, m->store_dir, "/", c->id_hex, OCSPR_STORE_SUFFIX, NULL);
+}
+
 /* The fleet's health for the status page: every call's result. "Absent" is
  * an answer, not an error. */
 static void fleet_health(ocspr_module_t *m, apr_status_t rv, const char *what)
@@ -346,6 +353,7 @@ static void fill_ops(ocspr_engine_ops_t *ops, ocspr_module_t *m)
     if (m->store_dir) {
         ops->store_load = op_store_load;
         ops->store_save = op_store_save;
+        ops->store_path = op_store_path;
     }
     if (m->fleet) {
         ops->fleet_get = op_fleet_get;

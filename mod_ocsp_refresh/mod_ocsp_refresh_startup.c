@@ -63,6 +63,30 @@ static int first_start(server_rec *s)
     return 1;
 }
 
+/* The store's files other than our certificates' responses: foreign files
+ * and damaged names are reported (never deleted), leftovers of an
+ * interrupted write removed. Our certificates' files are the engine's. */
+static apr_status_t store_entry(void *baton, const unsigned char id[OCSPR_CERT_ID_LEN],
+                                const unsigned char *der, apr_size_t len, const char *path)
+{
+    ocspr_module_t *m = baton;
+
+    if (!ocspr_module_entry(m, (const char *)id, OCSPR_CERT_ID_LEN)) {
+        /* A certificate no longer configured (renewed, vhost removed). */
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, m->s, "store file %s belongs to no "
+                     "certificate stapled now; ignored", path);
+    }
+    return APR_SUCCESS;
+}
+
+static void store_skip(void *baton, const char *path, apr_status_t rv, const char *reason)
+{
+    ocspr_module_t *m = baton;
+
+    ap_log_error(APLOG_MARK, APLOG_WARNING, rv, m->s, OCSPR_T_STORE_SKIPPED ": store file %s "
+                 "ignored: %s", ocspr_log_escape(m->pool, path), reason);
+}
+
 /* The helper process: the server's user, this generation's caches and
  * state, one pass. Never returns. */
 static void run_helper(ocspr_module_t *m, int fetch, apr_interval_time_t limit)
@@ -76,6 +100,9 @@ static void run_helper(ocspr_module_t *m, int fetch, apr_interval_time_t limit)
     if (ap_run_drop_privileges(p, m->s) != OK
         || ocspr_module_process_attach(m, p, m->s) != APR_SUCCESS) {
         _exit(1);
+    }
+    if (m->store_dir) {
+        ocspr_store_scan(m->store_dir, OCSPR_RESPONSE_MAX_SIZE, p, store_entry, store_skip, m);
     }
     loaded = ocspr_engine_load_store(m->engine, p);
     memset(&res, 0, sizeof(res));

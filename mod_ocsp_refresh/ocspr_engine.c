@@ -936,10 +936,13 @@ int ocspr_engine_load_store(ocspr_engine_t *e, apr_pool_t *p)
         apr_size_t len;
         apr_status_t rv = e->ops.store_load(e->ops.baton, c, &der, &len, iter);
 
+        const char *path = e->ops.store_path ? e->ops.store_path(e->ops.baton, c, iter)
+                                             : c->id_hex;
+
         if (rv != APR_SUCCESS) {
             if (!APR_STATUS_IS_ENOENT(rv)) {
-                ocspr_log(OCSPR_LOG_WARNING, rv, OCSPR_T_STORE_SKIPPED, iter, "the stored OCSP "
-                          "response for %s cannot be read; ignored", c->label);
+                ocspr_log(OCSPR_LOG_WARNING, rv, OCSPR_T_STORE_SKIPPED, iter, "store file %s "
+                          "for %s ignored: cannot be read", path, c->label);
             }
         }
         else {
@@ -950,8 +953,8 @@ int ocspr_engine_load_store(ocspr_engine_t *e, apr_pool_t *p)
                  * the file is damaged or not ours. */
                 ocspr_log(info.reject == OCSPR_REJECT_EXPIRED ? OCSPR_LOG_INFO
                                                               : OCSPR_LOG_WARNING,
-                          0, OCSPR_T_STORE_SKIPPED, iter, "the stored OCSP response for %s is "
-                          "ignored (%s): %s", c->label, ocspr_reject_name(info.reject),
+                          0, OCSPR_T_STORE_SKIPPED, iter, "store file %s for %s ignored (%s): "
+                          "%s", path, c->label, ocspr_reject_name(info.reject),
                           info.reason ? info.reason : "");
             }
             else {

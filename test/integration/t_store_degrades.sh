@@ -70,7 +70,7 @@ ocspr_start_front "$pki" "$front_port"
 : > "$T/error.log"
 ocspr_start_httpd "$T/httpd.conf"
 ocspr_assert_eq good "$(ocspr_staple_status "$port")" "staple after a corrupt store file"
-ocspr_assert_match "OCSPR0302: store file $store/$id.der for CN=good.test,O=ocspr test ignored \(parse\)" \
+ocspr_assert_match "OCSPR0302: store file $store/$id.der for CN=good.test,O=ocspr test (\\(vhosts [^)]*\\) )?ignored \(parse\)" \
     "$(cat "$T/error.log")" "corrupt file reported with its reason"
 ocspr_assert_match "Cert Status: good" \
     "$(openssl ocsp -respin "$store/$id.der" -resp_text -noverify 2>/dev/null)" \
