@@ -112,21 +112,23 @@ typedef struct {
 
 /* Ranges keep a typo from taking the server down or hammering a CA. */
 static const ocspr_directive_t
-    row_enabled = { AT(enabled), 0, 0, 0, NULL, NULL },
-    row_responder = { AT(responder), 0, 0, 0, NULL, NULL },
-    row_cache = { AT(cache_spec), 1, 0, 0, NULL, NULL },
-    row_store = { AT(store_dir), 1, 0, 0, NULL, NULL },
-    row_window = { AT(window_percent), 1, 1, 99, NULL,
-                   "the share of a response's validity after which it is refreshed" },
-    row_check_interval = { AT(check_interval), 1, 1, 86400, NULL, NULL },
-    row_timeout = { AT(timeout), 1, 1, 300, NULL, NULL },
-    row_startup_timeout = { AT(startup_timeout), 1, 0, 600, NULL, NULL },
-    /* From a minute (a response is never younger than its fetch) to a year. */
-    row_max_age = { AT(max_age), 1, 60, 365L * 86400, "off", NULL },
-    row_proxy = { AT(proxy), 1, 0, 0, NULL, NULL },
-    row_strict = { AT(strict), 1, 0, 0, NULL, NULL },
-    row_diagnostics = { AT(diagnostics), 1, 0, 0, NULL, NULL },
-    row_status_actions = { AT(status_actions), 1, 0, 0, NULL, NULL };
+    row_enabled = { .field = AT(enabled) },
+    row_responder = { .field = AT(responder) },
+    row_cache = { .field = AT(cache_spec), .global_only = 1 },
+    row_store = { .field = AT(store_dir), .global_only = 1 },
+    row_window = { .field = AT(window_percent), .global_only = 1, .min = 1, .max = 99,
+                   .meaning = "the share of a response's validity after which it is refreshed" },
+    row_check_interval = { .field = AT(check_interval), .global_only = 1, .min = 1, .max = 86400 },
+    row_timeout = { .field = AT(timeout), .global_only = 1, .min = 1, .max = 300 },
+    row_startup_timeout = { .field = AT(startup_timeout), .global_only = 1, .min = 0, .max = 600 },
+    /* At least a minute, so that a clock running a little ahead of the CA's
+     * cannot make every fresh response too old; at most a year. */
+    row_max_age = { .field = AT(max_age), .global_only = 1, .min = 60, .max = 365L * 86400,
+                    .off_word = "off" },
+    row_proxy = { .field = AT(proxy), .global_only = 1 },
+    row_strict = { .field = AT(strict), .global_only = 1 },
+    row_diagnostics = { .field = AT(diagnostics), .global_only = 1 },
+    row_status_actions = { .field = AT(status_actions), .global_only = 1 };
 
 #undef AT
 
