@@ -112,8 +112,14 @@ static apr_status_t check_store_dir(int fd, int created, uid_t uid, gid_t gid,
         return rv;
     }
     if (created) {
-        /* On the descriptor: whatever is at the name now, this is the
-         * directory we made. */
+        /* On the descriptor, which no link can redirect; a directory
+         * swapped in after the mkdir (by someone who can write the parent)
+         * is not ours: its owner gives it away. */
+        if (sb.st_uid != geteuid()) {
+            *problem = apr_psprintf(p, "was replaced right after it was created (now owned by "
+                                    "uid %ld); not handed over", (long)sb.st_uid);
+            return OCSPR_EINVALID;
+        }
         if ((sb.st_uid != uid || sb.st_gid != gid) && fchown(fd, uid, gid) != 0) {
             rv = APR_FROM_OS_ERROR(errno);
             *problem = apr_pstrcat(p, "was created but cannot be handed to the server's user "
