@@ -33,9 +33,10 @@
  * A missing dir is created (mode 0700; missing parents 0755, owned by the
  * caller), opened with O_DIRECTORY|O_NOFOLLOW and handed over with fchown
  * and fchmod on that descriptor: nothing is changed by path, so a link
- * swapped in after the mkdir is refused, never followed. An existing dir is
- * used as it is, never chowned or chmodded (it may be shared on purpose),
- * and must be a real directory, not a symbolic link, owned by uid, and not
+ * swapped in after the mkdir is refused, never followed (and so is a
+ * directory the caller does not own). An existing dir is used as it is,
+ * never chowned or chmodded (it may be shared on purpose), and must be a
+ * real directory, not a symbolic link, owned by uid, with u+rwx, and not
  * writable by every user.
  *
  * APR_SUCCESS when the store can be used. Otherwise the error of the step
