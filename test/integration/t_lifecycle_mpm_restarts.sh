@@ -63,7 +63,7 @@ load_under_restarts()
         ocspr_fail "$mpm: $failed of $handshakes handshakes failed during graceful restarts (first 20 above)"
     fi
     [ "$restarts" -ge $((LOAD_S / RESTART_EVERY_S - 1)) ] || ocspr_fail "$mpm: only $restarts restarts happened"
-    [ "$handshakes" -ge "$LOAD_S" ] || ocspr_fail "$mpm: only $handshakes handshakes in ${LOAD_S}s: the load was too thin to tell"
+    [ "$handshakes" -ge $((LOAD_S / 2)) ] || ocspr_fail "$mpm: only $handshakes handshakes in ${LOAD_S}s: the load was too thin to tell"
     ocspr_pass "$mpm: all $handshakes handshakes stapled, through $restarts graceful restarts"
     ocspr_stop_httpd
     ocspr_check_error_log 'OCSPR0202: '
