@@ -4,3 +4,5 @@
 # chromium and python3-prometheus-client.
 ocspr_add_integration_test(status_page t_status_page.sh)
 ocspr_add_integration_test(status_actions t_status_actions.sh)
+# A few hundred certificates: page size, Chromium, filters (prints figures).
+ocspr_add_integration_test(status_scale t_status_scale.sh)
