@@ -33,7 +33,7 @@ write_conf On
 ocspr_start_httpd "$ENGINE_DIR/httpd.conf"
 engine_assert_good "$P_GOOD" "staple before any action"
 
-# The page's form, read the way a browser would: FORM_ID, FORM_TOKEN.
+# The page's refresh form, read the way a browser would: FORM_ID, FORM_TOKEN.
 read_form()
 {
     curl -sS -m 10 -o "$T/page.html" "$PAGE" || ocspr_fail "GET the status page failed"
@@ -56,9 +56,11 @@ class P(HTMLParser):
             self.cur = None
 p = P()
 p.feed(open(sys.argv[1], encoding='utf-8').read())
-f = p.forms[0] if p.forms else {}
+# the refresh forms (the page's other form, the filter, is a GET)
+posts = [f for f in p.forms if f['method'] != 'get']
+f = posts[0] if posts else {}
 print('FORM_COUNT=%d FORM_METHOD=%s FORM_ACTION=%s FORM_ID=%s FORM_TOKEN=%s' % (
-    len(p.forms), shlex.quote(f.get('method', '')), shlex.quote(f.get('action', '')),
+    len(posts), shlex.quote(f.get('method', '')), shlex.quote(f.get('action', '')),
     shlex.quote(f.get('id', '')), shlex.quote(f.get('token', ''))))
 EOF
 )"
