@@ -71,6 +71,8 @@ typedef struct {
     const char *fix;
     const char *fix_file;       /* the file the fix changes (NULL: none), so the
                                  * settlement can name other vhosts using it */
+    const char *fix_if_shared;  /* the fix when other vhosts use fix_file (one
+                                 * that keeps what they need), or NULL */
 } ocspr_chain_pending_t;
 
 /* One certificate of the run, by id: what mod_ssl does with it across vhosts. */
@@ -167,9 +169,9 @@ apr_array_header_t *ocspr_chain_unused(apr_pool_t *p, const apr_array_header_t *
 
 /* ---- findings (ocspr_chain_findings.c) ---------------------------------- */
 
-void ocspr_chain_add(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t *cc,
-                     ocspr_chain_code_t code, ocspr_chain_severity_t sev,
-                     const char *what, const char *fix, const char *fix_file);
+ocspr_chain_pending_t *ocspr_chain_add(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t *cc,
+                                       ocspr_chain_code_t code, ocspr_chain_severity_t sev,
+                                       const char *what, const char *fix, const char *fix_file);
 void ocspr_chain_report_unreadable(ocspr_chain_vctx_t *vc, const ocspr_chain_loaded_t *l);
 void ocspr_chain_report_not_pem(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t *cc,
                                 const ocspr_chain_loaded_t *l, ocspr_chain_severity_t sev,

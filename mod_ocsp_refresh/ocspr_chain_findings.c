@@ -257,13 +257,14 @@ static const char *stapling_off_fix(const ocspr_chain_vctx_t *vc)
 
 /* ---- recording ----------------------------------------------------------- */
 
-void ocspr_chain_add(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t *cc,
-                     ocspr_chain_code_t code, ocspr_chain_severity_t sev,
-                     const char *what, const char *fix, const char *fix_file)
+ocspr_chain_pending_t *ocspr_chain_add(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t *cc,
+                                       ocspr_chain_code_t code, ocspr_chain_severity_t sev,
+                                       const char *what, const char *fix, const char *fix_file)
 {
     apr_pool_t *p = vc->p;
     ocspr_chain_pending_t *f = apr_array_push(vc->vrec->pending);
 
+    memset(f, 0, sizeof(*f));
     f->code = code;
     f->sev = sev;
     f->cert = cc != NULL ? cc->index : -1;
@@ -283,6 +284,7 @@ void ocspr_chain_add(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t *cc,
         && (sev == OCSPR_SEV_DEFEATS || code == OCSPR_CHAIN_NO_OCSP_URL)) {
         cc->rcert->defeated = 1;
     }
+    return f;
 }
 
 static const char *load_error(apr_pool_t *p, const ocspr_chain_file_t *f)
@@ -679,6 +681,7 @@ void ocspr_chain_diagnose_missing(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx
     const X509_NAME *wanted_name = X509_get_issuer_name(ocspr_cert_x509(cc->leaf));
     const ocspr_chain_candidate_t *same_name = NULL;
     const char *target = issuer_target(vc, cc);
+    ocspr_chain_pending_t *pf;
     int i;
 
     for (i = 0; i < all->nelts; i++) {
@@ -701,12 +704,15 @@ void ocspr_chain_diagnose_missing(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx
         if (vc->chain.setting != NULL) {
             vc->chain_reported = 1;
         }
-        ocspr_chain_add(vc, cc, OCSPR_CHAIN_FOREIGN_INTERMEDIATE, OCSPR_SEV_SEARCH,
-                        apr_psprintf(p, "the chain in %s holds %s, which belong to another "
-                                     "chain; this certificate needs its issuer %s, so mod_ssl's "
-                                     "issuer search fails%s.", target, list_certs(p, extra),
-                                     describe_wanted_issuer(p, cc->leaf), ah02217(vc)),
-                        apr_psprintf(p, "%s.", fix_replace_target(vc, cc)), target);
+        pf = ocspr_chain_add(vc, cc, OCSPR_CHAIN_FOREIGN_INTERMEDIATE, OCSPR_SEV_SEARCH,
+                             apr_psprintf(p, "the chain in %s holds %s, which belong to another "
+                                          "chain; this certificate needs its issuer %s, so "
+                                          "mod_ssl's issuer search fails%s.", target,
+                                          list_certs(p, extra),
+                                          describe_wanted_issuer(p, cc->leaf), ah02217(vc)),
+                             apr_psprintf(p, "%s.", fix_replace_target(vc, cc)), target);
+        /* Other vhosts may need what the file holds: add, do not replace. */
+        pf->fix_if_shared = apr_psprintf(p, "%s.", fix_append(p, cc->leaf, target));
         return;
     }
     ocspr_chain_add(vc, cc, OCSPR_CHAIN_ISSUER_MISSING, OCSPR_SEV_SEARCH,
@@ -726,17 +732,22 @@ void ocspr_chain_report_foreign(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t
                                 const apr_array_header_t *anchors)
 {
     apr_array_header_t *unused = ocspr_chain_unused(vc->p, chain, anchors);
+    ocspr_chain_pending_t *pf;
 
     if (unused->nelts == 0) {
         return;
     }
-    ocspr_chain_add(vc, cc, OCSPR_CHAIN_FOREIGN_INTERMEDIATE, OCSPR_SEV_WARNING,
-                    apr_psprintf(vc->p, "%s also holds %s, which issue%s no certificate of this "
-                                 "chain; mod_ssl sends %s to every client for nothing.", path,
-                                 list_certs(vc->p, unused), unused->nelts == 1 ? "s" : "",
-                                 unused->nelts == 1 ? "it" : "them"),
-                    apr_psprintf(vc->p, "remove %s from %s.", unused->nelts == 1 ? "it" : "them",
-                                 path), path);
+    pf = ocspr_chain_add(vc, cc, OCSPR_CHAIN_FOREIGN_INTERMEDIATE, OCSPR_SEV_WARNING,
+                         apr_psprintf(vc->p, "%s also holds %s, which issue%s no certificate "
+                                      "of this chain; mod_ssl sends %s to every client for "
+                                      "nothing.", path, list_certs(vc->p, unused),
+                                      unused->nelts == 1 ? "s" : "",
+                                      unused->nelts == 1 ? "it" : "them"),
+                         apr_psprintf(vc->p, "remove %s from %s.",
+                                      unused->nelts == 1 ? "it" : "them", path), path);
+    /* Another vhost may need them: split the file rather than cut it. */
+    pf->fix_if_shared = apr_psprintf(vc->p, "give this vhost a chain file of its own, without "
+                                     "%s, instead of %s.", list_certs(vc->p, unused), path);
 }
 
 /* ---- settlement ------------------------------------------------------------ */
@@ -827,7 +838,7 @@ static const char *shared_note(ocspr_chain_run_t *run, const ocspr_chain_vrec_t 
     return apr_psprintf(run->p, " Note: %s is also used by %s%s; the change applies to %s too.",
                         path, text, others->nelts > 5
                         ? apr_psprintf(run->p, " and %d more vhosts", others->nelts - 5) : "",
-                        others->nelts == 1 ? "it" : "them");
+                        others->nelts == 1 ? "that vhost" : "them");
 }
 
 void ocspr_chain_settle(ocspr_chain_run_t *run, ocspr_chain_vrec_t *vr)
@@ -842,7 +853,7 @@ void ocspr_chain_settle(ocspr_chain_run_t *run, ocspr_chain_vrec_t *vr)
         const ocspr_chain_pending_t *pf = &APR_ARRAY_IDX(vr->pending, i, ocspr_chain_pending_t);
         ocspr_chain_finding_t *f = apr_array_push(r->findings);
         const ocspr_chain_run_cert_t *broken, *primed;
-        const char *consequence = "";
+        const char *consequence = "", *note;
 
         f->code = pf->code;
         switch (pf->sev) {
@@ -903,8 +914,11 @@ void ocspr_chain_settle(ocspr_chain_run_t *run, ocspr_chain_vrec_t *vr)
                 f->name = code_table[k].name;
             }
         }
-        f->fix = apr_pstrcat(p, pf->fix, pf->fix_file ? shared_note(run, vr, pf->fix_file) : "",
-                             NULL);
+        f->fix = pf->fix;
+        if (pf->fix_file != NULL && *(note = shared_note(run, vr, pf->fix_file)) != '\0') {
+            f->fix = apr_pstrcat(p, pf->fix_if_shared != NULL ? pf->fix_if_shared : pf->fix,
+                                 note, NULL);
+        }
         f->message = apr_psprintf(p, "%s: %s%s Fix: %s%s", pf->subject, pf->what, consequence,
                                   f->fix, pf->must_staple
                                   ? " This certificate is Must-Staple (RFC 7633): browsers "

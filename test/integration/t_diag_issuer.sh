@@ -36,7 +36,9 @@ diag_conf "$T/otherkey.conf" "$(ocspr_vhost $DIAG_PORT "$T/otherkey.pem" "$PKI/g
     "SSLUseStapling On")"
 diag_run "$T/otherkey.conf"
 diag_expect OCSPR0404 "[issuer-other-key]" "signed by key id $leaf_akid" \
-    "that one has key id $(diag_skid "$PKI/int-otherkey.pem")" "replace it in $T/otherkey.pem"
+    "that one has key id $(diag_skid "$PKI/int-otherkey.pem")" \
+    "keep the server certificate in $T/otherkey.pem and replace the certificates after it" \
+    "{ openssl x509 -in $T/otherkey.pem; curl -s"
 
 # -- intermediates of another chain, listed against the one needed
 cat "$PKI/good.pem" "$PKI/other-root.pem" > "$T/foreign.pem"

@@ -41,7 +41,7 @@ diag_expect OCSPR0411 "[https-responder]" "https://127.0.0.1:18080/ocsp" \
 diag_conf "$T/mustaple.conf" "$(ocspr_vhost $DIAG_PORT "$PKI/mustaple.pem" "$PKI/mustaple.key")"
 diag_run "$T/mustaple.conf"
 diag_expect OCSPR0417 "[ocsp_refresh:error]" "[must-staple-off]" "CN=mustaple.test" "\`OCSPRefresh On\`"
-diag_expect OCSPR0402 "[ocsp_refresh:error]" "This certificate is Must-Staple"
+diag_expect OCSPR0418 "[ocsp_refresh:error]" "[client-chain]" "This certificate is Must-Staple"
 
 # -- SSLUseStapling On without SSLStaplingCache
 ocspr_write_httpd_conf "$T/nocache.conf" --listen "$DIAG_PORT" --loglevel warn -- \

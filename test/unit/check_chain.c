@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <apr_file_io.h>
 #include <apr_strings.h>
 
@@ -652,6 +653,159 @@ START_TEST(not_primed_cross_check)
 }
 END_TEST
 
+/* ---- across vhosts ------------------------------------------------------- */
+
+/* A vhost like vhost() with another name and SSLCertificateChainFile. */
+static ocspr_chain_vhost_t *named_vhost(const char *name, int line, const char *cert,
+                                        const char *chain_file)
+{
+    ocspr_chain_vhost_t *vh = vhost();
+
+    vh->name = name;
+    vh->line = line;
+    add_cert_file(vh, cert, line + 2);
+    if (chain_file != NULL) {
+        set(&vh->chain_file, chain_file, line + 3, 0);
+    }
+    return vh;
+}
+
+static const ocspr_chain_report_t *nth(apr_array_header_t *reports, int i)
+{
+    return APR_ARRAY_IDX(reports, i, const ocspr_chain_report_t *);
+}
+
+START_TEST(shared_certificate_primed_by_another_vhost_is_client_chain)
+{
+    const char *good = ocspr_test_pki_path(ocspr_test_pool, "good.pem");
+    ocspr_chain_vhost_t *a = named_vhost("a.test:443", 10, good,
+                                         ocspr_test_pki_path(ocspr_test_pool, "int.pem"));
+    ocspr_chain_vhost_t *b = named_vhost("b.test:443", 20, good,
+                                         ocspr_test_pki_path(ocspr_test_pool, "other-root.pem"));
+    const ocspr_chain_finding_t *f;
+    apr_array_header_t *reports;
+
+    /* Either order: the settlement waits for every vhost. */
+    reports = analyse_all(apr_time_now(), b, a, NULL);
+    ck_assert_int_eq(nth(reports, 1)->findings->nelts, 0);
+    f = only(nth(reports, 0), OCSPR_CHAIN_CLIENT_CHAIN);
+    ck_assert(!f->breaks_stapling);
+    ck_assert_int_eq(f->level, OCSPR_LOG_WARNING);
+    assert_has(f, "vhost b.test:443");
+    assert_has(f, "CN=Other Root CA");
+    assert_has(f, "mod_ssl primes this certificate through vhost a.test:443");
+    ck_assert_int_eq(totals.certs, 1);
+    ck_assert_int_eq(totals.ready, 1);
+    ck_assert_int_eq(totals.breaking, 0);
+
+    /* Alone, the same vhost breaks stapling. */
+    f = only(analyse(b), OCSPR_CHAIN_FOREIGN_INTERMEDIATE);
+    ck_assert(f->breaks_stapling);
+    assert_has(f, "No vhost using this certificate lets mod_ssl find its issuer");
+    ck_assert_int_eq(totals.ready, 0);
+}
+END_TEST
+
+START_TEST(refresh_only_vhost_without_a_primed_certificate_gets_no_callback)
+{
+    const char *good = ocspr_test_pki_path(ocspr_test_pool, "good.pem");
+    ocspr_chain_vhost_t *a = named_vhost("a.test:443", 10, good,
+                                         ocspr_test_pki_path(ocspr_test_pool, "int.pem"));
+    ocspr_chain_vhost_t *b = named_vhost("b.test:443", 20, good,
+                                         ocspr_test_pki_path(ocspr_test_pool, "other-root.pem"));
+    const ocspr_chain_finding_t *f;
+    apr_array_header_t *reports;
+
+    /* mod_ssl installs its status callback on a vhost with SSLUseStapling
+     * Off only when one of its certificates reached the prime hook. */
+    a->use_stapling.value = b->use_stapling.value = NULL;
+    set(&a->refresh, "On", 5, 1);
+    set(&b->refresh, "On", 5, 1);
+    reports = analyse_all(apr_time_now(), a, b, NULL);
+    f = only(nth(reports, 1), OCSPR_CHAIN_FOREIGN_INTERMEDIATE);
+    ck_assert(f->breaks_stapling);
+    assert_has(f, "primes this certificate through vhost a.test:443, but this vhost's "
+               "handshakes get no staple");
+    ck_assert_int_eq(totals.ready, 1);
+
+    /* With SSLUseStapling On the callback is there, and our hook answers. */
+    set(&b->use_stapling, "On", 21, 0);
+    reports = analyse_all(apr_time_now(), a, b, NULL);
+    only(nth(reports, 1), OCSPR_CHAIN_CLIENT_CHAIN);
+}
+END_TEST
+
+START_TEST(rekeyed_intermediate_in_ca_path_gives_both_fixes_with_their_files)
+{
+    ocspr_chain_vhost_t *vh = vhost();
+    const char *dir = apr_pstrcat(ocspr_test_pool, workdir, "/capath", NULL);
+    const char *leaf = compose("leaf.pem", "good.pem", NULL);
+    const char *in_dir;
+    const ocspr_chain_finding_t *f;
+
+    ck_assert_int_eq(apr_dir_make(dir, APR_FPROT_OS_DEFAULT, ocspr_test_pool), APR_SUCCESS);
+    in_dir = compose("capath/int.pem", "int-otherkey.pem", NULL);
+    ck_assert_int_eq(system(apr_psprintf(ocspr_test_pool, "openssl rehash '%s' 2>/dev/null",
+                                         dir)), 0);
+    add_cert_file(vh, leaf, 12);
+    set(&vh->ca_path, dir, 14, 0);
+    f = only(analyse(vh), OCSPR_CHAIN_ISSUER_OTHER_KEY);
+    ck_assert(f->breaks_stapling);
+    assert_has(f, apr_psprintf(ocspr_test_pool, "replace %s in SSLCACertificatePath %s",
+                               in_dir, dir));
+    assert_has(f, apr_psprintf(ocspr_test_pool, "> %s && openssl rehash %s`", in_dir, dir));
+    assert_has(f, apr_psprintf(ocspr_test_pool, "append the issuer \"CN=Test Intermediate "
+                               "CA,O=ocspr test\" with key id %s", akid("good")));
+    assert_has(f, apr_psprintf(ocspr_test_pool, ">> %s`", leaf));
+}
+END_TEST
+
+START_TEST(shared_chain_file_fix_appends_and_names_the_other_vhosts)
+{
+    const char *other = compose("other.pem", "other-root.pem", NULL);
+    ocspr_chain_vhost_t *b = named_vhost("b.test:443", 20,
+                                         ocspr_test_pki_path(ocspr_test_pool, "good.pem"), other);
+    ocspr_chain_vhost_t *c = named_vhost("c.test:443", 30,
+                                         ocspr_test_pki_path(ocspr_test_pool, "ocsp-other.pem"),
+                                         other);
+    const ocspr_chain_finding_t *f;
+    apr_array_header_t *reports;
+
+    reports = analyse_all(apr_time_now(), b, c, NULL);
+    f = &APR_ARRAY_IDX(nth(reports, 0)->findings, 0, ocspr_chain_finding_t);
+    ck_assert_int_eq(f->code, OCSPR_CHAIN_FOREIGN_INTERMEDIATE);
+    assert_has(f, apr_psprintf(ocspr_test_pool, ">> %s`", other));
+    assert_has(f, apr_psprintf(ocspr_test_pool, "Note: %s is also used by vhost c.test:443 "
+                               "(SSLCertificateChainFile at " CONF ":33)", other));
+    ck_assert_msg(strstr(f->fix, "replace") == NULL, "a shared file must not be replaced: %s",
+                  f->fix);
+    /* Alone, the file is replaced. */
+    f = &APR_ARRAY_IDX(analyse(b)->findings, 0, ocspr_chain_finding_t);
+    assert_has(f, apr_psprintf(ocspr_test_pool, "replace the content of %s", other));
+    assert_has(f, apr_psprintf(ocspr_test_pool, "> %s`", other));
+}
+END_TEST
+
+START_TEST(files_are_read_once_per_run)
+{
+    const char *chain = compose("chain.pem", "int.pem", NULL);
+    const char *good = ocspr_test_pki_path(ocspr_test_pool, "good.pem");
+    ocspr_chain_vhost_t *a = named_vhost("a.test:443", 10, good, chain);
+    ocspr_chain_vhost_t *b = named_vhost("b.test:443", 20, good, chain);
+    ocspr_chain_run_t *run;
+    ocspr_chain_report_t *r;
+
+    ck_assert_int_eq(ocspr_chain_run_create(&run, ocspr_test_pool, apr_time_now()), APR_SUCCESS);
+    ck_assert_int_eq(ocspr_chain_run_add(&r, run, a), APR_SUCCESS);
+    /* Gone after the first vhost read it: the second must use the run's copy. */
+    ck_assert_int_eq(unlink(chain), 0);
+    ck_assert_int_eq(ocspr_chain_run_add(&r, run, b), APR_SUCCESS);
+    ocspr_chain_run_finish(run, &totals);
+    ck_assert_msg(r->findings->nelts == 0, "%s", dump(r));
+    ck_assert(cert_entry(r, 0)->issuer_found);
+}
+END_TEST
+
 Suite *ocspr_suite_chain(void)
 {
     Suite *s = suite_create("chain");
@@ -686,6 +840,11 @@ Suite *ocspr_suite_chain(void)
     tcase_add_test(tc, ca_path_without_hash_links);
     tcase_add_test(tc, fallback_when_no_certificate);
     tcase_add_test(tc, not_primed_cross_check);
+    tcase_add_test(tc, shared_certificate_primed_by_another_vhost_is_client_chain);
+    tcase_add_test(tc, refresh_only_vhost_without_a_primed_certificate_gets_no_callback);
+    tcase_add_test(tc, rekeyed_intermediate_in_ca_path_gives_both_fixes_with_their_files);
+    tcase_add_test(tc, shared_chain_file_fix_appends_and_names_the_other_vhosts);
+    tcase_add_test(tc, files_are_read_once_per_run);
     suite_add_tcase(s, tc);
     return s;
 }
