@@ -40,10 +40,10 @@ typedef struct {
 
 /* One TCP connection. Its pool owns the socket: destroying the pool closes
  * it. Without a session the pool hangs off the call's scratch pool, with one
- * off the session's, so that a kept connection outlives the call. */
+ * off the session's, so that a kept connection outlives the call. I/O goes
+ * straight to the descriptor (send() needs MSG_NOSIGNAL). */
 typedef struct {
     apr_pool_t *pool;
-    apr_socket_t *sock;
     int fd;
     int reused;            /* it came from the session, already used */
 } http_conn_t;
@@ -291,6 +291,7 @@ static void conn_close(http_conn_t *conn)
 static apr_status_t connect_one(http_exchange_t *ex, http_conn_t *conn, apr_sockaddr_t *sa,
                                 apr_interval_time_t wait, const char *doing)
 {
+    apr_socket_t *sock;
     apr_os_sock_t fd;
     apr_status_t rv;
 
@@ -299,15 +300,16 @@ static apr_status_t connect_one(http_exchange_t *ex, http_conn_t *conn, apr_sock
         conn->pool = NULL;
         return rv;
     }
-    if ((rv = apr_socket_create(&conn->sock, sa->family, SOCK_STREAM, APR_PROTO_TCP,
-                                conn->pool)) != APR_SUCCESS
-        || (rv = apr_socket_timeout_set(conn->sock, 0)) != APR_SUCCESS
-        || (rv = apr_os_sock_get(&fd, conn->sock)) != APR_SUCCESS) {
+    /* Timeout 0: a non-blocking socket; every wait is wait_ready's. */
+    if ((rv = apr_socket_create(&sock, sa->family, SOCK_STREAM, APR_PROTO_TCP, conn->pool))
+            != APR_SUCCESS
+        || (rv = apr_socket_timeout_set(sock, 0)) != APR_SUCCESS
+        || (rv = apr_os_sock_get(&fd, sock)) != APR_SUCCESS) {
         conn_close(conn);
         return rv;
     }
     conn->fd = fd;
-    rv = apr_socket_connect(conn->sock, sa);
+    rv = apr_socket_connect(sock, sa);
     if (APR_STATUS_IS_EINPROGRESS(rv)) {
         int err = 0;
         socklen_t len = sizeof(err);
