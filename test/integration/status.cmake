@@ -6,3 +6,5 @@ ocspr_add_integration_test(status_page t_status_page.sh)
 ocspr_add_integration_test(status_actions t_status_actions.sh)
 # A few hundred certificates: page size, Chromium, filters (prints figures).
 ocspr_add_integration_test(status_scale t_status_scale.sh)
+# A fleet exchange (real memcached): its health in every format, up and down.
+ocspr_add_integration_test(status_fleet t_status_fleet.sh)
