@@ -4,9 +4,11 @@
 # every request holds its connection open and `ss -p` names the process
 # behind it at each sample: the old generation's leader (stuck in a fetch
 # when SIGUSR1 comes) must drop its connection at once (it steps down and
-# abandons the fetch) and open no new one, and one child of the new
-# generation must contact the responder right away (what is due is fetched
-# at once, not at the next tick).
+# abandons the fetch) and open no new one, the parent must open none, and
+# one child of the new generation must contact the responder right away:
+# both certificates were due before the restart (their "next refresh" in
+# the first OCSPR0201 lines has passed), so within FIRST_CONTACT_MS, not
+# at some later tick.
 set -euo pipefail
 . "${OCSPR_TEST_SRCDIR:-$(dirname "$0")/..}/integration/lib.sh"
 . "$OCSPR_TEST_SRCDIR/integration/lifecycle-lib.sh"
@@ -14,12 +16,14 @@ ocspr_t_init lifecycle_one_leader
 
 WATCH_S=10           # seconds sampled after SIGUSR1
 STEP_DOWN_MS=1500    # an old leader still connected after this is a second leader
+FIRST_CONTACT_MS=3000   # "at once", with room for a loaded machine
 MPM=${LC_MPM:-event}
 
 engine_pki_and_front --nmin 2
 engine_instance one-leader
 port=$(ocspr_free_port)
-lc_conf "$MPM" "$port" "$(engine_vhost "$port" good)" "$(engine_vhost "$port" good-ec "ServerName ec.test")"
+ec_port=$(ocspr_free_port)
+lc_conf "$MPM" "$port" "Listen 127.0.0.1:$ec_port" "$(engine_vhost "$port" good)" "$(engine_vhost "$ec_port" good-ec)"
 ocspr_start_httpd "$ENGINE_DIR/httpd.conf"
 engine_assert_good "$port" "warm-up staple"
 
@@ -30,6 +34,12 @@ old_children=" $(lc_children "$parent" | tr '\n' ' ') "
 [[ $old_children == *" $old_leader "* ]] \
     || ocspr_fail "the process connected to the responder ($old_leader) is not a child of httpd ($old_children)"
 ocspr_pass "old generation: children$old_children; leader $old_leader is in a fetch"
+# Both certificates due by the schedule of the first generation.
+due=$(sed -n 's/.*OCSPR0201: good OCSP response .* from http.*, next refresh \([^ ]*\)$/\1/p' \
+    "$OCSPR_HTTPD_ERRORLOG" | while read -r when; do date -d "$when" +%s%3N; done | sort -n | tail -n 1)
+[ -n "$due" ] || ocspr_fail "no 'next refresh' in the OCSPR0201 lines of the first fetches"
+ocspr_wait_until 30 test "$(lc_now_ms)" -gt $((due + 500)) || ocspr_fail "the certificates never came due"
+ocspr_pass "both certificates are due (the later at $(date -u -d "@$((due / 1000))" +%T))"
 requests_before=$(ocspr_front_requests)
 held_before=" $(lc_front_clients | awk '{ print $2 }' | tr '\n' ' ') "
 
@@ -61,7 +71,9 @@ old_conns=$(awk -v held="$held_before" '$4 == "old" && index(held, " " $3 " ") =
     "$samples" | sort -u | wc -l)
 parent_conns=$(awk '$4 == "parent" { print $3 }' "$samples" | sort -u | wc -l)
 new_pids=$(awk '$4 == "new" { print $2 }' "$samples" | sort -u)
-echo "figure: connections opened after SIGUSR1 by the old generation: $old_conns, by the parent: $parent_conns;" \
+first_contact=$(awk '$4 == "new" { print $1; exit }' "$samples")
+echo "figure: first contact by the new generation ${first_contact:-never} ms after SIGUSR1;" \
+    "connections opened after SIGUSR1 by the old generation: $old_conns, by the parent: $parent_conns;" \
     "new-generation processes contacting the responder: $(echo "$new_pids" | grep -c . || true);" \
     "front requests during the watch: $(( $(ocspr_front_requests) - requests_before ))"
 if [ -n "$old_late" ]; then
@@ -73,6 +85,8 @@ ocspr_pass "the old generation's leader let go of the responder within ${STEP_DO
     || ocspr_fail "the httpd parent (root) itself contacted the responder $parent_conns times during the restart"
 [ -n "$new_pids" ] || ocspr_fail "no child of the new generation contacted the responder within ${WATCH_S}s although both certificates are due"
 ocspr_assert_eq 1 "$(echo "$new_pids" | wc -l)" "new-generation processes contacting the responder"
+[ "$first_contact" -le "$FIRST_CONTACT_MS" ] \
+    || ocspr_fail "the new leader first contacted the responder ${first_contact} ms after SIGUSR1, although both certificates were due (limit ${FIRST_CONTACT_MS} ms)"
 new_children=" $(lc_children "$parent" | tr '\n' ' ') "
 [[ $new_children == *" $new_pids "* ]] \
     || ocspr_fail "the process that contacts the responder ($new_pids) is not a child of httpd ($new_children)"

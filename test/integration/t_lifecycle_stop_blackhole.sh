@@ -17,12 +17,13 @@ engine_pki_and_front --nmin 2
 # stop_during_pass SIGNAL LABEL
 stop_during_pass()
 {
-    local signal=$1 label=$2 port leader parent ms rc=0
+    local signal=$1 label=$2 port ec_port leader parent ms rc=0
     echo "-- $label (SIG$signal) during a pass"
     ocspr_front_control '{"fault": "none"}'
     engine_instance "stop-$signal"
     port=$(ocspr_free_port)
-    lc_conf "$MPM" "$port" "$(engine_vhost "$port" good)" "$(engine_vhost "$port" good-ec "ServerName ec.test")"
+    ec_port=$(ocspr_free_port)
+    lc_conf "$MPM" "$port" "Listen 127.0.0.1:$ec_port" "$(engine_vhost "$port" good)" "$(engine_vhost "$ec_port" good-ec)"
     ocspr_start_httpd "$ENGINE_DIR/httpd.conf"
     engine_assert_good "$port" "warm-up staple"
     ocspr_front_control '{"fault": "blackhole"}'
