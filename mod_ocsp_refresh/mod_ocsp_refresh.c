@@ -49,10 +49,6 @@ static void log_not_applicable(ocspr_module_t *m, apr_pool_t *ptemp)
     }
 }
 
-#ifndef OCSPR_VERSION
-#define OCSPR_VERSION "unknown"
-#endif
-
 /* The engine's settings, from the directives; defaults live in the core. */
 static void configure_engine(ocspr_module_t *m, server_rec *s)
 {

@@ -813,13 +813,14 @@ static void check_serving(ocspr_engine_t *e, ocspr_pass_result_t *res, apr_pool_
     for (i = 0; i < e->ncerts; i++) {
         ocspr_engine_cert_t *c = e->certs[i];
         apr_time_t now = wall_now(e), this_update;
-        int held, served;
+        int held, served, was_served;
 
         if (!state_lock(e, iter)) {
             continue;
         }
         held = holds(c->state) && c->state->next_update > now;
         this_update = c->state->this_update;
+        was_served = c->state->served;
         needed += held ? OCSPR_RECORD_HDR_LEN + c->state->response_len + OCSPR_RECORD_KEY_LEN
                        : 0;
         state_unlock(e, iter);
@@ -842,13 +843,14 @@ static void check_serving(ocspr_engine_t *e, ocspr_pass_result_t *res, apr_pool_
                 res->healed += served;
             }
         }
-        if (!served) {
-            /* Nothing to put back here: fetch it again at once. */
-            res->unservable++;
-        }
+        res->unservable += !served;
         if (state_lock(e, iter)) {
             c->state->served = served;
-            if (!served) {
+            if (!served && was_served) {
+                /* Evicted, and the store cannot put it back: fetch it
+                 * again, once. A response that never stayed in the cache
+                 * is not refetched in a loop: the cache is too small and
+                 * says so. */
                 due_now(c->state, now, mono_now(e));
             }
             state_unlock(e, iter);
@@ -940,7 +942,13 @@ int ocspr_engine_load_store(ocspr_engine_t *e, apr_pool_t *p)
                                              : c->id_hex;
 
         if (rv != APR_SUCCESS) {
-            if (!APR_STATUS_IS_ENOENT(rv)) {
+            if (rv == OCSPR_EINVALID) {
+                ocspr_log(OCSPR_LOG_WARNING, 0, OCSPR_T_STORE_SKIPPED, iter, "store file %s "
+                          "for %s ignored: not a plain file (a symbolic link is never "
+                          "followed), empty, or over %" APR_SIZE_T_FMT " bytes", path, c->label,
+                          OCSPR_RESPONSE_MAX_SIZE);
+            }
+            else if (!APR_STATUS_IS_ENOENT(rv)) {
                 ocspr_log(OCSPR_LOG_WARNING, rv, OCSPR_T_STORE_SKIPPED, iter, "store file %s "
                           "for %s ignored: cannot be read", path, c->label);
             }
