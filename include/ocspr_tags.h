@@ -18,10 +18,10 @@
 #define OCSPR_T_LOCK             "OCSPR0111"  /* ERR: a lock could not be taken or released */
 
 /* 02xx fetch and refresh */
-#define OCSPR_T_FETCHED          "OCSPR0201"  /* NOTICE: response obtained */
-#define OCSPR_T_FETCH_FAILED     "OCSPR0202"  /* WARN (ERR for Must-Staple): attempt failed */
+#define OCSPR_T_FETCHED          "OCSPR0201"  /* INFO: response obtained (network, store, fleet) */
+#define OCSPR_T_FETCH_FAILED     "OCSPR0202"  /* WARN per responder and pass; INFO per cert (ERR Must-Staple) */
 #define OCSPR_T_REVOKED          "OCSPR0203"  /* ALERT: the responder says revoked */
-#define OCSPR_T_EXPIRED          "OCSPR0204"  /* ERR: held response expired, nothing stapled */
+#define OCSPR_T_EXPIRED          "OCSPR0204"  /* ERR per pass (count); INFO per cert (ERR Must-Staple) */
 
 /* 03xx store and cache */
 #define OCSPR_T_STORE_UNUSABLE   "OCSPR0301"  /* WARN: store directory unusable, memory only */
@@ -50,7 +50,6 @@
 #define OCSPR_T_DIAG_REJECTED        "OCSPR0415"  /* ERR/WARN: issuer present, OpenSSL rejects it */
 #define OCSPR_T_DIAG_FALLBACK        "OCSPR0416"  /* ERR: no certificate configured, stapling on */
 #define OCSPR_T_DIAG_MUST_STAPLE_OFF "OCSPR0417"  /* ERR: Must-Staple certificate, stapling off */
-#define OCSPR_T_DIAG_CLIENT_CHAIN    "OCSPR0418"  /* WARN: clients of this vhost cannot build the chain; stapling unaffected */
 #define OCSPR_T_DIAG_CLIENT_CHAIN    "OCSPR0418"  /* WARN: clients of this vhost cannot build the chain; stapling unaffected */
 
 /* 05xx status page */
