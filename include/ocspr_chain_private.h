@@ -103,6 +103,7 @@ struct ocspr_chain_run_t {
     apr_pool_t *p;
     apr_time_t now;
     apr_hash_t *files;      /* path -> ocspr_chain_file_t* */
+    apr_hash_t *blocks;     /* PEM CERTIFICATE block -> ocspr_cert_t*, parsed once */
     apr_hash_t *stores;     /* "CA file\nCA path" -> X509_STORE* */
     apr_hash_t *ca_paths;   /* directory -> apr_array_header_t* of candidates */
     apr_hash_t *uses;       /* path -> apr_array_header_t* of ocspr_chain_use_t */

@@ -26,6 +26,7 @@ apr_status_t ocspr_chain_run_create(ocspr_chain_run_t **prun, apr_pool_t *p, apr
     run->p = p;
     run->now = now;
     run->files = apr_hash_make(p);
+    run->blocks = apr_hash_make(p);
     run->stores = apr_hash_make(p);
     run->ca_paths = apr_hash_make(p);
     run->uses = apr_hash_make(p);

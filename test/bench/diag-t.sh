@@ -10,9 +10,9 @@
 # key). Half keep the chain in the certificate file, half use one shared
 # SSLCertificateChainFile; every vhost inherits one global
 # SSLCACertificateFile. Each configuration is timed --runs times with
-# `apache2 -t -f CONF`; the median and the ratio to the configuration without
-# the module (same files, same run) are printed. Prints figures, never fails
-# on them.
+# `apache2 -t -f CONF`; the medians of wall clock and CPU time (user +
+# system) and their ratios to the configuration without the module (same
+# files, same run) are printed. Prints figures, never fails on them.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 OCSPR_TEST_SRCDIR=${OCSPR_TEST_SRCDIR:-$(cd "$here/.." && pwd)}
@@ -103,14 +103,14 @@ write_conf()
     } > "$conf"
 }
 
-# time_t CONF: milliseconds of one `apache2 -t -f CONF` (fails if it fails)
+# time_t CONF: "WALL_MS CPU_MS" of one `apache2 -t -f CONF` (CPU: user +
+# system, which a machine shared with other work inflates less than the wall
+# clock); fails if the check fails.
 time_t()
 {
-    local t0 t1
-    t0=$(date +%s%N)
-    "$HTTPD_BIN" -t -f "$1" >"$1.out" 2>&1 || { cat "$1.out" >&2; return 1; }
-    t1=$(date +%s%N)
-    echo $(((t1 - t0) / 1000000))
+    /usr/bin/time -o "$1.time" -f '%e %U %S' "$HTTPD_BIN" -t -f "$1" >"$1.out" 2>&1 \
+        || { cat "$1.out" >&2; return 1; }
+    awk '{ printf "%d %d\n", $1 * 1000, ($2 + $3) * 1000 }' "$1.time"
 }
 
 median()
@@ -118,7 +118,7 @@ median()
     printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
-declare -A result=()
+declare -A result=() cpu_result=()
 for n in $counts; do
     dir=$T/leaves-$n
     echo "== $n vhosts: making $n certificates"
@@ -126,22 +126,33 @@ for n in $counts; do
     for module in no yes; do
         conf=$T/t-$n-$module.conf
         write_conf "$n" "$dir" "$module" "$conf"
-        samples=()
+        walls=()
+        cpus=()
         for ((r = 0; r < runs; r++)); do
-            samples+=("$(time_t "$conf")")
+            read -r wall cpu <<<"$(time_t "$conf")"
+            walls+=("$wall")
+            cpus+=("$cpu")
         done
-        result[$n-$module]=$(median "${samples[@]}")
-        echo "   module=$module: ${samples[*]} ms"
+        result[$n-$module]=$(median "${walls[@]}")
+        cpu_result[$n-$module]=$(median "${cpus[@]}")
+        echo "   module=$module: wall ${walls[*]} ms, cpu ${cpus[*]} ms"
     done
     grep -F OCSPR0400 "$T/t-$n-yes.conf.out" || true
 done
 
+ratio()
+{
+    awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "-" }'
+}
+
 echo
-echo "apache2 -t, median of $runs runs (ms)"
-printf '| %-7s | %-14s | %-11s | %-6s |\n' vhosts "without module" "with module" ratio
-printf '|---------|----------------|-------------|--------|\n'
+echo "apache2 -t, median of $runs runs, ms (wall clock; CPU = user + system), load: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '| %-6s | %-11s | %-11s | %-10s | %-10s | %-9s | %-9s |\n' vhosts "wall without" "wall with" \
+    "cpu without" "cpu with" "wall ratio" "cpu ratio"
+printf '|--------|-------------|-------------|------------|------------|-----------|-----------|\n'
 for n in $counts; do
-    printf '| %-7s | %-14s | %-11s | %-6s |\n' "$n" "${result[$n-no]}" "${result[$n-yes]}" \
-        "$(awk -v a="${result[$n-yes]}" -v b="${result[$n-no]}" \
-            'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "-" }')"
+    printf '| %-6s | %-11s | %-11s | %-10s | %-10s | %-9s | %-9s |\n' "$n" "${result[$n-no]}" \
+        "${result[$n-yes]}" "${cpu_result[$n-no]}" "${cpu_result[$n-yes]}" \
+        "$(ratio "${result[$n-yes]}" "${result[$n-no]}")" \
+        "$(ratio "${cpu_result[$n-yes]}" "${cpu_result[$n-no]}")"
 done
