@@ -2,7 +2,8 @@
  * core's interface):
  * - ocspr_chain_search.c: mod_ssl's issuer search, and the files it reads,
  *   each loaded once per run;
- * - ocspr_chain_findings.c: the findings, their texts and fix commands;
+ * - ocspr_chain_findings.c: the findings: what is wrong and which fix;
+ * - ocspr_chain_text.c: their words and fix commands;
  * - ocspr_chain.c: the run over every vhost, and the settlement of each
  *   finding once every vhost is known (is the certificate primed anywhere?).
  */
@@ -194,7 +195,39 @@ void ocspr_chain_report_foreign(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t
                                 const char *path, const apr_array_header_t *chain,
                                 const apr_array_header_t *anchors);
 void ocspr_chain_check_vhost(ocspr_chain_vctx_t *vc);
-/* Turn the run's pending findings into the reports' findings. */
-void ocspr_chain_settle(ocspr_chain_run_t *run, ocspr_chain_vrec_t *vr);
+
+/* ---- words and fixes (ocspr_chain_text.c) -------------------------------- */
+
+/* "FILE:LINE[ in the global scope]", or "(not configured)". */
+const char *ocspr_chain_where(apr_pool_t *p, const ocspr_chain_setting_t *setting);
+/* "vhost NAME (FILE:LINE)" or "vhost NAME (main server)". */
+const char *ocspr_chain_vhost_where(apr_pool_t *p, const ocspr_chain_vhost_t *vh);
+const char *ocspr_chain_format_name(ocspr_cert_format_t format);
+const char *ocspr_chain_time_str(apr_pool_t *p, apr_time_t t);
+const char *ocspr_chain_key_id(const char *key_id);     /* "(none)" for NULL */
+/* "subject "...", key id K, serial S, expires T" */
+const char *ocspr_chain_describe(apr_pool_t *p, const ocspr_cert_t *cert);
+/* The issuer a certificate names: ""SUBJECT" with key id K". */
+const char *ocspr_chain_wanted_issuer(apr_pool_t *p, const ocspr_cert_t *cert);
+const char *ocspr_chain_list_certs(apr_pool_t *p, const apr_array_header_t *certs);
+/* Fixes for the issuer of leaf, each "words: `command`" on target. */
+const char *ocspr_chain_fix_append(apr_pool_t *p, const ocspr_cert_t *leaf, const char *target);
+const char *ocspr_chain_fix_replace_file(apr_pool_t *p, const ocspr_cert_t *leaf,
+                                         const char *target);
+const char *ocspr_chain_fix_replace_after_leaf(apr_pool_t *p, const ocspr_cert_t *leaf,
+                                               const char *target);
+const char *ocspr_chain_fix_replace_in_ca_path(apr_pool_t *p, const ocspr_cert_t *leaf,
+                                               const char *file, const char *dir);
+/* Convert a DER or PKCS#7 file to PEM next to it and point directive (if
+ * any) at the result. */
+const char *ocspr_chain_fix_convert(apr_pool_t *p, const char *path, ocspr_cert_format_t format,
+                                    const char *directive);
+/* Where mod_ssl should find the issuer: the chain file, or the certificate file. */
+const char *ocspr_chain_issuer_target(const ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t *cc);
+/* Replace what stands for the issuer in that file. */
+const char *ocspr_chain_fix_replace_target(const ocspr_chain_vctx_t *vc,
+                                           const ocspr_chain_cctx_t *cc);
+/* How to turn stapling off for this vhost, for each mechanism that is on. */
+const char *ocspr_chain_stapling_off_fix(const ocspr_chain_vctx_t *vc);
 
 #endif /* OCSPR_CHAIN_PRIVATE_H */
