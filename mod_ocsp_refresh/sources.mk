@@ -16,9 +16,6 @@ OCSPR_CORE_SOURCES = \
 	ocspr_chain_search.c \
 	ocspr_chain_findings.c \
 	ocspr_chain_text.c \
-	ocspr_chain_search.c \
-	ocspr_chain_findings.c \
-	ocspr_chain_text.c \
 	ocspr_status.c \
 	ocspr_status_html.c \
 	ocspr_status_html_rows.c \
