@@ -55,17 +55,22 @@ fleet_kill_backend memcache
 down_at=$SECONDS
 down_requests=$(ocspr_front_requests)
 down_probes=$(wc -l < "$probes")
-declare -A fetches_before=()
+declare -A fetches_before=() published_before=()
 for h in a b; do
     fetches_before[$h]=$(fleet_cert_field "${http_of[$h]}" "$ID" fetch_attempts)
+    published_before[$h]=$(fleet_cert_field "${http_of[$h]}" "$ID" fleet_published)
 done
 sleep "$outage_for"
 outage_s=$((SECONDS - down_at))
 outage_requests=$(( $(ocspr_front_requests) - down_requests ))
 outage_probes=$(( $(wc -l < "$probes") - down_probes ))
+declare -A published_during=()
 for h in a b; do
+    published_during[$h]=$(( $(fleet_cert_field "${http_of[$h]}" "$ID" fleet_published) \
+        - ${published_before[$h]} ))
     echo "host $h during the outage: fetch attempts ${fetches_before[$h]} ->" \
         "$(fleet_cert_field "${http_of[$h]}" "$ID" fetch_attempts)," \
+        "published ${published_during[$h]}," \
         "exchange errors $(fleet_exchange_field "${http_of[$h]}" errors)," \
         "healthy $(fleet_exchange_field "${http_of[$h]}" healthy)," \
         "last error: $(fleet_exchange_field "${http_of[$h]}" last_error)"
@@ -111,6 +116,9 @@ limit=$(( 2 * (outage_s / REFRESH_MIN_S + 1) ))
     || ocspr_fail "$outage_requests responder requests during the ${outage_s}s outage, the schedule allows $limit"
 ocspr_pass "$outage_requests responder requests during the outage (schedule: at most $limit)"
 [ "$outage_requests" -ge 1 ] || ocspr_fail "no host refreshed its due certificate while memcached was down"
+for h in a b; do
+    ocspr_assert_eq 0 "${published_during[$h]}" "host $h: responses counted as published while memcached was down"
+done
 ocspr_assert_eq False "$healthy_a" "host A's status page during the outage: exchange healthy"
 [ "${errors_a:-0}" -ge 1 ] || ocspr_fail "host A's status page counted no exchange errors during the outage"
 # Not restarted: each parent kept its PID, and logged one generation.

@@ -95,7 +95,7 @@ rate() { # REQUESTS SECONDS -> requests per certificate per period, 2 decimals
 }
 fleet_rate=$(rate "$fleet_requests" "$fleet_elapsed")
 solo_rate=$(rate "$solo_requests" "$solo_elapsed")
-ratio=$(awk -v f="$fleet_rate" -v s="$solo_rate" 'BEGIN { printf "%.2f", s > 0 ? f / s : 99 }')
+ratio=$(awk -v f="$fleet_rate" -v s="$solo_rate" 'BEGIN { printf "%.2f", (s > 0 ? f / s : 99) }')
 echo "FIGURE fleet of ${#HOSTS[@]} hosts: $fleet_requests responder requests for ${#LEAVES[@]}" \
     "certificates in ${fleet_elapsed}s = $fleet_rate per certificate per ${PERIOD_S}s period"
 echo "FIGURE one host alone: $solo_requests requests in ${solo_elapsed}s = $solo_rate per" \
