@@ -119,7 +119,8 @@ static const char *parse_states(unsigned *states, apr_pool_t *p, char *value)
             }
             continue;
         }
-        for (i = 0; i < OCSPR_STATE_COUNT && strcmp(name, ocspr_status_state_name((ocspr_status_state_t)i)); i++) {
+        for (i = 0; i < OCSPR_STATE_COUNT
+                    && strcmp(name, ocspr_status_state_name((ocspr_status_state_t)i)); i++) {
         }
         if (i == OCSPR_STATE_COUNT) {
             return apr_psprintf(p, "state=%s: unknown state (known: %s)",

@@ -173,6 +173,7 @@ typedef struct {
     size_t len, cap;
 } buf_t;
 
+STATUS_WF_NOCOV
 static void collect(void *baton, const char *data, apr_size_t len)
 {
     buf_t *b = baton;
@@ -205,6 +206,7 @@ static void judge(const buf_t *b,
     FUZZ_ASSERT(wf(b->data, b->len, NULL) == NULL);
 }
 
+STATUS_WF_NOCOV
 static size_t count_char(const buf_t *b, char ch)
 {
     size_t n = 0, i;
@@ -223,6 +225,7 @@ static const char markup[] = "<>\"'";
  * treats specially (\ & : ,). */
 static const char stand_in_candidates[] = "!#$()*+-./;=?@[]^_`{|}~";
 
+STATUS_WF_NOCOV
 static void map_string(const char **s, const char *to, apr_pool_t *p)
 {
     char *copy, *c;
@@ -244,6 +247,7 @@ static void map_string(const char **s, const char *to, apr_pool_t *p)
 /* Four candidates that occur in no string of the page (and its filter), so
  * that replacing markup by them changes no comparison; 0 if there are not
  * four such. */
+STATUS_WF_NOCOV
 static int pick_stand_ins(char *to, const ocspr_status_page_t *page, apr_pool_t *p)
 {
     const char *used = apr_pstrcat(p, page->server ? page->server : "",

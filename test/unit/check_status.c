@@ -1019,7 +1019,8 @@ static void check_many(const char *what, ocspr_status_page_t *page, int full_row
     apr_size_t len = strlen(html);
 
     fprintf(stderr, "status page, %s: %" APR_SIZE_T_FMT " bytes, %d full rows, %d one-line "
-            "rows\n", what, len, count(html, "<tr class=\"cert "), count(html, "<tr class=\"brief "));
+            "rows\n", what, len, count(html, "<tr class=\"cert "),
+            count(html, "<tr class=\"brief "));
     ck_assert_msg(len < 1024 * 1024, "%s: %" APR_SIZE_T_FMT " bytes", what, len);
     ck_assert_wellformed(status_wf_html, html);
     ck_assert_int_eq(count(html, "<tr class=\"cert "), full_rows);
