@@ -706,7 +706,7 @@ static const ocspr_cert_t *with_aia(const char *name, const void *ocsp, apr_size
     int i;
 
     ck_assert(x != NULL && aia != NULL);
-    X509_delete_ext(x, X509_get_ext_by_NID(x, NID_info_access, -1));
+    X509_EXTENSION_free(X509_delete_ext(x, X509_get_ext_by_NID(x, NID_info_access, -1)));
     for (i = 0; i < 2; i++) {
         ACCESS_DESCRIPTION *ad = ACCESS_DESCRIPTION_new();
         ASN1_IA5STRING *uri = ASN1_IA5STRING_new();
