@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <apr_atomic.h>
+#include <apr_lib.h>
 #include <apr_strings.h>
 #include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
@@ -31,6 +32,7 @@ struct ocspr_engine_t {
     int wake_pipe[2];                   /* readable when a wait should end */
     volatile apr_uint32_t stopping;
     int cache_small_logged;
+    int fleet_probe;                    /* the next certificate looked up in the fleet */
 };
 
 static const char *const source_names[] = { "none", "store", "network", "fleet" };
@@ -262,9 +264,9 @@ static int take_response(ocspr_engine_t *e, ocspr_engine_cert_t *c,
     else {
         st->revoked_logged = 0;
     }
-    if (source == OCSPR_SOURCE_NETWORK) {
-        st->consecutive_failures = 0;
-    }
+    /* A new valid response, from wherever: its own refresh point rules
+     * the schedule, not the backoff of earlier failures. */
+    st->consecutive_failures = 0;
     schedule(e, st, now, mono);
     next_attempt = st->next_attempt;
     state_unlock(e, p);
@@ -873,17 +875,18 @@ static void check_serving(ocspr_engine_t *e, ocspr_pass_result_t *res, apr_pool_
 
 static apr_time_t earliest_due(ocspr_engine_t *e, apr_pool_t *p)
 {
-    apr_time_t earliest = 0;
+    apr_time_t earliest = 0, mono = mono_now(e);
     int i;
 
     if (!state_lock(e, p)) {
         return 0;
     }
     for (i = 0; i < e->ncerts; i++) {
-        apr_time_t next = e->certs[i]->state->refresh_requested
-                              ? mono_now(e) : e->certs[i]->state->next_attempt_mono;
+        const ocspr_cert_state_t *st = e->certs[i]->state;
+        apr_time_t next = st->refresh_requested || st->next_attempt_mono < mono
+                              ? mono : st->next_attempt_mono;
 
-        if (!earliest || next < earliest) {
+        if (!i || next < earliest) {
             earliest = next;
         }
     }
@@ -914,6 +917,13 @@ void ocspr_engine_pass(ocspr_engine_t *e, ocspr_pass_kind_t kind, apr_time_t dea
     /* What no worker reached (deadline, stop) is cut off as well. */
     res->cut_off = ps.ntodo - res->fetched - res->adopted - res->failed;
     if (kind == OCSPR_PASS_MAINTENANCE && !ocspr_engine_stopping(e)) {
+        /* One certificate a pass, in turn, is looked up in the fleet even
+         * when nothing is due: the exchange's health stays current for the
+         * status page, and a newer response or a forged record there is
+         * found before the certificate's own due time. */
+        if (e->ops.fleet_get && e->ncerts) {
+            res->adopted += fleet_adopt(e, e->certs[e->fleet_probe++ % e->ncerts], p);
+        }
         check_serving(e, res, p);
     }
     res->next_due_mono = earliest_due(e, p);
@@ -977,16 +987,26 @@ int ocspr_engine_load_store(ocspr_engine_t *e, apr_pool_t *p)
 
 /* --- life ------------------------------------------------------------------- */
 
-/* "host:port" of a responder URL, the unit of the concurrency bound. */
+/* "host:port" of a responder URL, the unit of the concurrency bound: one
+ * responder however its URL spells it (case, the default port). */
 static const char *responder_key(const char *url, apr_pool_t *p)
 {
-    const char *start = url, *end;
+    const char *start = url, *end, *colon;
+    char *key, *c;
 
-    if (!strncmp(start, "http://", 7)) {
+    if (!strncasecmp(start, "http://", 7)) {
         start += 7;
     }
     end = start + strcspn(start, "/?#");
-    return apr_pstrmemdup(p, start, (apr_size_t)(end - start));
+    key = apr_pstrmemdup(p, start, (apr_size_t)(end - start));
+    for (c = key; *c; c++) {
+        *c = (char)apr_tolower(*c);
+    }
+    colon = strrchr(key, ':');
+    if (!colon || strchr(colon, ']')) {
+        return apr_pstrcat(p, key, ":80", NULL);
+    }
+    return key;
 }
 
 static void index_responders(ocspr_engine_t *e)
