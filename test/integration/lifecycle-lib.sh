@@ -39,6 +39,7 @@ LC_LAST_MS=           # duration of the last lc_timed_handshake
 LC_START_MS=          # lc_start_httpd_timed: ms from start to the first answer
 LC_HELPER_PIDS=()     # lc_start_httpd_timed: children of the parent seen before
                       # the PID file existed (the startup helper)
+LC_HELPER_SEEN_MS=    # lc_start_httpd_timed: ms from start until one was seen
 
 lc_now_ms()
 {
@@ -184,7 +185,8 @@ EXT
 # a TLS handshake. LC_START_MS: milliseconds from the start command to that
 # answer. LC_HELPER_PIDS: every child of the httpd parent seen before the
 # PID file existed; httpd forks its MPM children only after writing it, so
-# these are the module's startup helper. Sets the lib.sh httpd variables
+# these are the module's startup helper; LC_HELPER_SEEN_MS: when the first
+# was seen (empty if none was). Sets the lib.sh httpd variables
 # like ocspr_start_httpd (the EXIT trap stops it).
 lc_start_httpd_timed()
 {
@@ -195,6 +197,7 @@ lc_start_httpd_timed()
     OCSPR_HTTPD_ERRORLOG=$(ocspr__conf_value "$conf" ErrorLog)
     OCSPR_HTTPD_CONFS+=("$conf")
     LC_HELPER_PIDS=()
+    LC_HELPER_SEEN_MS=
     rm -f "$pidfile"
     start=$(lc_now_ms)
     "$HTTPD_BIN" -f "$conf" -k start </dev/null >"$conf.stderr" 2>&1 \
@@ -209,6 +212,9 @@ lc_start_httpd_timed()
             '$1 == $2 && index($0, c) { print $1; exit }')
         [ -n "$parent" ] && seen=$(lc_children "$parent")
         if [ ! -s "$pidfile" ]; then
+            if [ -n "$seen" ] && [ -z "$LC_HELPER_SEEN_MS" ]; then
+                LC_HELPER_SEEN_MS=$(($(lc_now_ms) - start))
+            fi
             for pid in $seen; do
                 [[ " ${LC_HELPER_PIDS[*]-} " == *" $pid "* ]] || LC_HELPER_PIDS+=("$pid")
             done
