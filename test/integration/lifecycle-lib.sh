@@ -16,6 +16,7 @@
 #   lc_now_ms                         wall clock in milliseconds
 #   lc_globals                        engine_globals + certificates due soon
 #   lc_conf MPM PORT VHOST...         write $ENGINE_DIR/httpd.conf (lc_globals)
+#   lc_wait_surely_due "THIS UPDATE"  wait until due under any jitter
 #   lc_parent                         PID of the current httpd parent
 #   lc_children PID                   live child PIDs of PID
 #   lc_front_clients                  "PID LOCALPORT" per connection to the front
@@ -34,6 +35,10 @@
 # a due certificate with a good staple to serve, the state every restart and
 # stop test needs. A blackholed fetch then hangs for OCSPRefreshTimeout.
 LC_REFRESH_TIMEOUT=${LC_REFRESH_TIMEOUT:-30}
+# The latest refresh point any schedule can pick for such a response: 5% of
+# the period plus the policy's jitter of up to 10% of it, 18 s. Each
+# computation (a restart's store load too) draws its own jitter.
+LC_SURELY_DUE_S=18
 
 LC_LAST_MS=           # duration of the last lc_timed_handshake
 LC_START_MS=          # lc_start_httpd_timed: ms from start to the first answer
@@ -61,6 +66,20 @@ lc_conf()
     shift 2
     ocspr_write_httpd_conf "$ENGINE_DIR/httpd.conf" --mpm "$mpm" --dir "$ENGINE_DIR" \
         --listen "$port" -- "$(lc_globals)" "$@"
+}
+
+# lc_wait_surely_due "THIS UPDATE": wait until a response with that
+# thisUpdate (OpenSSL's date format) is due whatever jitter a schedule draws.
+lc_wait_surely_due()
+{
+    local due
+    due=$(( ($(engine_epoch "${1:?usage: lc_wait_surely_due DATE}") + LC_SURELY_DUE_S + 1) * 1000 ))
+    ocspr_wait_until $((LC_SURELY_DUE_S + 5)) lc__past "$due"
+}
+
+lc__past()
+{
+    [ "$(lc_now_ms)" -gt "$1" ]
 }
 
 # lc_parent: PID of the current httpd parent (its PID file).
