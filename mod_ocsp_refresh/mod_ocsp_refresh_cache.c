@@ -285,15 +285,16 @@ static const char *op_store_path(void *baton, const ocspr_engine_cert_t *c, apr_
 }
 
 /* The fleet's health for the status page: every call's result. "Absent" is
- * an answer, not an error. */
-static void fleet_health(ocspr_module_t *m, apr_status_t rv, const char *what)
+ * an answer to a read, not an error; a write that finds no server (memcache
+ * says "not found" then) is one. */
+static void fleet_health(ocspr_module_t *m, apr_status_t rv, int is_read, const char *what)
 {
     char err[120];
 
     if (ocspr_state_lock(m) != APR_SUCCESS) {
         return;
     }
-    if (rv == APR_SUCCESS || APR_STATUS_IS_NOTFOUND(rv)) {
+    if (rv == APR_SUCCESS || (is_read && APR_STATUS_IS_NOTFOUND(rv))) {
         m->shared->fleet_last_ok = apr_time_now();
     }
     else {
@@ -311,7 +312,7 @@ static apr_status_t op_fleet_get(void *baton, const ocspr_engine_cert_t *c, unsi
     ocspr_module_t *m = baton;
     apr_status_t rv = socache_get(m->fleet, m->fleet_inst, m->fleet_mutex, m->s, c, buf, len, p);
 
-    fleet_health(m, rv, "reading from");
+    fleet_health(m, rv, 1, "reading from");
     return rv;
 }
 
@@ -323,7 +324,7 @@ static apr_status_t op_fleet_put(void *baton, const ocspr_engine_cert_t *c,
     apr_status_t rv = socache_put(m->fleet, m->fleet_inst, m->fleet_mutex, m->s, c, rec, len,
                                   expiry, p);
 
-    fleet_health(m, rv, "writing to");
+    fleet_health(m, rv, 0, "writing to");
     return rv;
 }
 

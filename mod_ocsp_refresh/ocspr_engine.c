@@ -399,6 +399,32 @@ static void fleet_publish(ocspr_engine_t *e, ocspr_engine_cert_t *c,
     }
 }
 
+/* The pass's look at the fleet for one certificate: adopt what is newer
+ * there, else offer what this host serves (a restarted, emptied exchange
+ * fills again; an unreachable one shows in its health). */
+static int fleet_probe(ocspr_engine_t *e, ocspr_engine_cert_t *c, apr_pool_t *p)
+{
+    apr_size_t len = OCSPR_RECORD_MAX_LEN;
+    unsigned char *buf;
+    ocspr_response_info_t info;
+    ocspr_record_t rec;
+
+    if (fleet_adopt(e, c, p)) {
+        return 1;
+    }
+    buf = apr_palloc(p, len);
+    if (e->ops.cache_get(e->ops.baton, c, buf, &len, p) == APR_SUCCESS
+        && ocspr_record_decode(&rec, buf, len, c->id) == APR_SUCCESS
+        && rec.next_update > wall_now(e)) {
+        memset(&info, 0, sizeof(info));
+        info.cert_status = rec.cert_status;
+        info.this_update = rec.this_update;
+        info.next_update = rec.next_update;
+        fleet_publish(e, c, &info, rec.der, rec.der_len, p);
+    }
+    return 0;
+}
+
 /* --- one certificate's attempt -------------------------------------------- */
 
 typedef enum { DONE_KEPT, DONE_ADOPTED, DONE_FETCHED, DONE_FAILED, DONE_CUT_OFF } done_t;
@@ -922,7 +948,7 @@ void ocspr_engine_pass(ocspr_engine_t *e, ocspr_pass_kind_t kind, apr_time_t dea
          * status page, and a newer response or a forged record there is
          * found before the certificate's own due time. */
         if (e->ops.fleet_get && e->ncerts) {
-            res->adopted += fleet_adopt(e, e->certs[e->fleet_probe++ % e->ncerts], p);
+            res->adopted += fleet_probe(e, e->certs[e->fleet_probe++ % e->ncerts], p);
         }
         check_serving(e, res, p);
     }
