@@ -187,7 +187,7 @@ static apr_status_t mutex_lock(apr_global_mutex_t *mutex, const char *what, serv
     return rv;
 }
 
-static void mutex_unlock(apr_global_mutex_t *mutex, const char *what, server_rec *s)
+static apr_status_t mutex_unlock(apr_global_mutex_t *mutex, const char *what, server_rec *s)
 {
     apr_status_t rv = mutex ? apr_global_mutex_unlock(mutex) : APR_SUCCESS;
 
@@ -195,6 +195,7 @@ static void mutex_unlock(apr_global_mutex_t *mutex, const char *what, server_rec
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, OCSPR_T_LOCK ": cannot release the %s lock",
                      what);
     }
+    return rv;
 }
 
 static apr_status_t socache_put(const ap_socache_provider_t *prov, ap_socache_instance_t *inst,
@@ -457,13 +458,7 @@ apr_status_t ocspr_state_lock(ocspr_module_t *m)
 
 apr_status_t ocspr_state_unlock(ocspr_module_t *m)
 {
-    apr_status_t rv = m->state_mutex ? apr_global_mutex_unlock(m->state_mutex) : APR_SUCCESS;
-
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, m->s, OCSPR_T_LOCK ": cannot release the OCSP "
-                     "state lock");
-    }
-    return rv;
+    return mutex_unlock(m->state_mutex, "OCSP state", m->s);
 }
 
 ocspr_cert_state_t *ocspr_state(ocspr_module_t *m, const ocspr_entry_t *entry)
