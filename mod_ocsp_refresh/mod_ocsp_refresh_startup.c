@@ -79,12 +79,38 @@ static apr_status_t store_entry(void *baton, const unsigned char id[OCSPR_CERT_I
     return APR_SUCCESS;
 }
 
+/* Is path the store file of a certificate we staple? The engine reports
+ * those itself, with the certificate's name. */
+static int is_engine_file(ocspr_module_t *m, const char *path)
+{
+    const char *base = strrchr(path, '/');
+    int i;
+
+    base = base ? base + 1 : path;
+    for (i = 0; i < m->entries->nelts; i++) {
+        const ocspr_entry_t *entry = APR_ARRAY_IDX(m->entries, i, ocspr_entry_t *);
+
+        if (entry->url && !strncmp(base, entry->id_hex, 2 * OCSPR_CERT_ID_LEN)
+            && !strcmp(base + 2 * OCSPR_CERT_ID_LEN, OCSPR_STORE_SUFFIX)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static void store_skip(void *baton, const char *path, apr_status_t rv, const char *reason)
 {
     ocspr_module_t *m = baton;
 
-    ap_log_error(APLOG_MARK, APLOG_WARNING, rv, m->s, OCSPR_T_STORE_SKIPPED ": store file %s "
-                 "ignored: %s", ocspr_log_escape(m->pool, path), reason);
+    if (is_engine_file(m, path)) {
+        return;
+    }
+    /* Our own status codes mean nothing to APR's error text: the reason
+     * says it all. */
+    ap_log_error(APLOG_MARK, APLOG_WARNING,
+                 rv > OCSPR_ERR_BASE && rv <= OCSPR_ETOOSMALL ? 0 : rv, m->s,
+                 OCSPR_T_STORE_SKIPPED ": store file %s ignored: %s",
+                 ocspr_log_escape(m->pool, path), reason);
 }
 
 /* The helper process: the server's user, this generation's caches and
