@@ -37,6 +37,8 @@
 #   fleet_cert_field HTTP_PORT ID FIELD   one certificate's JSON field
 #   fleet_exchange_field HTTP_PORT FIELD  a field of the JSON's "fleet" object
 #   fleet_refresh_now HTTP_PORT ID    the page's "refresh now" action
+#   fleet_expect_adoption HTTP_PORT ID THIS_UPDATE   wait for a host to adopt
+#                                     that response (refresh now after 8 s)
 
 declare -A FLEET_PORT=() FLEET_PID=()
 
@@ -480,6 +482,23 @@ fleet_exchange_field()
     fleet_json "$1" | python3 -c 'import json, sys
 fleet = json.load(sys.stdin).get("fleet") or {}
 print(fleet.get(sys.argv[1], ""))' "${2:?usage: fleet_exchange_field HTTP_PORT FIELD}"
+}
+
+# fleet_expect_adoption HTTP_PORT ID THIS_UPDATE: wait until the host holds,
+# taken from the exchange (source fleet), the response whose thisUpdate is
+# THIS_UPDATE (epoch): a maintenance pass may find it by itself; after 8 s
+# the page's "refresh now" asks for it. False when it never does.
+fleet_expect_adoption()
+{
+    ocspr_wait_until 8 fleet__holds_from_fleet "$@" && return 0
+    fleet_refresh_now "$1" "$2"
+    ocspr_wait_until 20 fleet__holds_from_fleet "$@"
+}
+
+fleet__holds_from_fleet()
+{
+    [ "$(fleet_cert_field "$1" "$2" this_update_epoch)" = "$3" ] \
+        && [ "$(fleet_cert_field "$1" "$2" source)" = fleet ]
 }
 
 # fleet_refresh_now HTTP_PORT ID: post the status page's own "refresh now"

@@ -60,13 +60,10 @@ step() { # HTTP_PORT WHAT: refresh now on that server, wait for the exchange to 
 }
 step "$http_b" "server B fetched and published"
 [ -n "$(ls -A "$T/b/store")" ] || ocspr_fail "server B stored nothing after its fetch"
+this_b=$(exchange_this_update)
 ocspr_stop_httpd "$T/b/httpd.conf"
-adopted=$(fleet_cert_field "$http_a" "$ID" fleet_adopted)
-sleep 1
-fleet_refresh_now "$http_a" "$ID"
-a_adopted() { [ "$(fleet_cert_field "$http_a" "$ID" fleet_adopted)" -gt "$adopted" ]; }
-ocspr_wait_until 20 a_adopted || ocspr_fail "server A did not adopt B's newer response"
-ocspr_pass "server A adopted B's newer response on 'refresh now'"
+fleet_expect_adoption "$http_a" "$ID" "$this_b" || ocspr_fail "server A did not adopt B's newer response"
+ocspr_pass "server A adopted B's newer response"
 step "$http_a" "server A fetched a newer response and published it"
 new_this=$(exchange_this_update)
 ocspr_start_httpd "$T/b/httpd.conf"

@@ -3,7 +3,8 @@
 # memcached, then on redis, staples a good and a revoked certificate. Records
 # are written straight into the exchange under the key the module uses for
 # the good certificate (found in the live server), and the status page's
-# "refresh now" makes the leader read the exchange before it fetches:
+# "refresh now" makes the leader read the exchange before it fetches (a
+# maintenance pass, which looks one certificate up in turn, may read it first):
 #   control  a genuine newer response behind a forged header: adopted, no
 #            fetch (the key, the record layout and the read are right)
 #   1 random bytes                          2 random bytes behind a valid header
@@ -161,17 +162,18 @@ run_kind()
     adopted=$(cert_field fleet_adopted)
     requests=$(ocspr_front_requests)
     fleet_kv "$KIND" set "$KEY" "$T/$KIND-control.rec"
-    refresh_and_wait "control"
-    ocspr_wait_until 10 counter_above fleet_adopted "$adopted" \
-        || ocspr_fail "$KIND control: a genuine newer response in the exchange was not adopted (rejected: $(cert_field fleet_last_reject_reason))"
+    fleet_expect_adoption "$HTTP" "$ID_GOOD" "$this_new" \
+        || ocspr_fail "$KIND control: a genuine newer response in the exchange was not adopted" \
+            "(held: thisUpdate $(cert_field this_update_epoch), source $(cert_field source);" \
+            "last refusal: $(cert_field fleet_last_reject_reason))"
+    ocspr_pass "$KIND control: adopted (thisUpdate $this_new, source fleet)"
     ocspr_assert_eq "$requests" "$(ocspr_front_requests)" "$KIND control: responder requests (adopted instead)"
-    ocspr_assert_eq fleet "$(cert_field source)" "$KIND control: source of the held response"
-    ocspr_assert_eq "$this_new" "$(cert_field this_update_epoch)" "$KIND control: thisUpdate held"
+    ocspr_assert_eq $((adopted + 1)) "$(cert_field fleet_adopted)" "$KIND control: adoptions"
 
     head -c 700 /dev/urandom > "$T/$KIND-random.rec"
     forge_and_check 1 "random bytes" "$T/$KIND-random.rec"
     # The same refusal again is counted, but not logged again.
-    local logged
+    local logged rejected
     logged=$(engine_log_count 'OCSPR0306: .*good\.test')
     forge_and_check 1b "random bytes again" "$T/$KIND-random.rec"
     ocspr_assert_eq "$logged" "$(engine_log_count 'OCSPR0306: .*good\.test')" \
@@ -199,8 +201,10 @@ run_kind()
     ocspr_assert_eq "0 0 0 0 0" "$crossed $wrong_status $none $failed $expired" \
         "$KIND: wrong, missing, failed and expired staples"
     [ "$total" -ge 20 ] || ocspr_fail "$KIND: too few handshakes ($total)"
-    ocspr_assert_eq "$FORGERIES" "$(cert_field fleet_rejected)" "$KIND: records rejected in all"
-    ocspr_assert_eq "$FORGERIES" "$(fleet_exchange_field "$HTTP" rejected)" "$KIND: rejected, fleet total"
+    rejected=$(cert_field fleet_rejected)
+    [ "$rejected" -ge "$FORGERIES" ] || ocspr_fail "$KIND: $rejected refusals for $FORGERIES forgeries"
+    ocspr_pass "$KIND: $rejected refusals for $FORGERIES forgeries (a maintenance pass may read one before 'refresh now' does)"
+    ocspr_assert_eq "$rejected" "$(fleet_exchange_field "$HTTP" rejected)" "$KIND: rejected, fleet total"
     ocspr_stop_httpd
     logged=$(engine_log_count 'OCSPR0306: .*good\.test')
     grep 'OCSPR0306: ' "$OCSPR_HTTPD_ERRORLOG" | sed 's/^/   /'
