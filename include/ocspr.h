@@ -56,19 +56,23 @@ typedef enum {
     OCSPR_LOG_TRACE1, OCSPR_LOG_TRACE2
 } ocspr_log_level_t;
 
-/* A log sink: the glue installs one that calls ap_log_error; tests install
- * one that records messages. `tag` is a stable OCSPRnnnn tag or NULL. */
-typedef void ocspr_log_fn(void *baton, ocspr_log_level_t level, apr_status_t rv,
-                          const char *tag, const char *msg);
+/* A log sink: the glue installs one that calls ap_log_error_ with the
+ * core's own file and line (so a message is attributed to the code that
+ * wrote it, not to the sink); tests install one that records messages.
+ * `tag` is a stable OCSPRnnnn tag or NULL. */
+typedef void ocspr_log_fn(void *baton, const char *file, int line, ocspr_log_level_t level,
+                          apr_status_t rv, const char *tag, const char *msg);
 
 void ocspr_log_set(ocspr_log_fn *fn, void *baton, ocspr_log_level_t max_level);
 int ocspr_log_enabled(ocspr_log_level_t level);
-void ocspr_log(ocspr_log_level_t level, apr_status_t rv, const char *tag,
-               apr_pool_t *p, const char *fmt, ...)
+void ocspr_log_at(const char *file, int line, ocspr_log_level_t level, apr_status_t rv,
+                  const char *tag, apr_pool_t *p, const char *fmt, ...)
 #ifdef __GNUC__
-    __attribute__((format(printf, 5, 6)))
+    __attribute__((format(printf, 7, 8)))
 #endif
     ;
+#define ocspr_log(level, rv, tag, p, ...) \
+    ocspr_log_at(__FILE__, __LINE__, (level), (rv), (tag), (p), __VA_ARGS__)
 
 /* "2026-11-21T05:21:25Z": RFC 3339 UTC, whole seconds, allocated from p. */
 const char *ocspr_time_rfc3339(apr_pool_t *p, apr_time_t t);

@@ -11,11 +11,11 @@
 #include "mod_ocsp_refresh_status.h"
 
 /* The core logs through this sink (levels are APLOG's). */
-static void core_log(void *baton, ocspr_log_level_t level, apr_status_t rv, const char *tag,
-                     const char *msg)
+static void core_log(void *baton, const char *file, int line, ocspr_log_level_t level,
+                     apr_status_t rv, const char *tag, const char *msg)
 {
-    ap_log_error(APLOG_MARK, (int)level, rv, ap_server_conf, "%s%s%s", tag ? tag : "",
-                 tag ? ": " : "", msg);
+    ap_log_error_(file, line, APLOG_MODULE_INDEX, (int)level, rv, ap_server_conf, "%s%s%s",
+                  tag ? tag : "", tag ? ": " : "", msg);
 }
 
 static int ocspr_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
@@ -75,6 +75,10 @@ static int ocspr_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
         return rc;
     }
     m->s = s;
+    /* From here on the core formats only what LogLevel keeps: thousands of
+     * per-certificate INFO lines cost nothing at the default level. */
+    ocspr_log_set(core_log, NULL,
+                  (ocspr_log_level_t)ap_get_server_module_loglevel(s, APLOG_MODULE_INDEX));
     configure_engine(m, s);
     log_not_applicable(m, ptemp);
     if (!m->stapled) {

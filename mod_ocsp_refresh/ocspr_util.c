@@ -53,8 +53,8 @@ int ocspr_log_enabled(ocspr_log_level_t level)
     return log_fn != NULL && level <= log_max;
 }
 
-void ocspr_log(ocspr_log_level_t level, apr_status_t rv, const char *tag,
-               apr_pool_t *p, const char *fmt, ...)
+void ocspr_log_at(const char *file, int line, ocspr_log_level_t level, apr_status_t rv,
+                  const char *tag, apr_pool_t *p, const char *fmt, ...)
 {
     va_list ap;
     const char *msg;
@@ -65,7 +65,7 @@ void ocspr_log(ocspr_log_level_t level, apr_status_t rv, const char *tag,
     va_start(ap, fmt);
     msg = apr_pvsprintf(p, fmt, ap);
     va_end(ap);
-    log_fn(log_baton, level, rv, tag, msg);
+    log_fn(log_baton, file, line, level, rv, tag, msg);
 }
 
 const char *ocspr_time_rfc3339(apr_pool_t *p, apr_time_t t)

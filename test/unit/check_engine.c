@@ -568,8 +568,8 @@ static apr_status_t fake_fetch(void *baton, ocspr_http_result_t *res, apr_pool_t
     return APR_SUCCESS;
 }
 
-static void fake_log(void *baton, ocspr_log_level_t level, apr_status_t rv, const char *tag,
-                     const char *msg)
+static void fake_log(void *baton, const char *file, int line, ocspr_log_level_t level,
+                     apr_status_t rv, const char *tag, const char *msg)
 {
     world_t *w = baton;
 

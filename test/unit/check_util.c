@@ -22,10 +22,11 @@ static int log_calls;
 static char log_last[256];
 static ocspr_log_level_t log_last_level;
 
-static void record_log(void *baton, ocspr_log_level_t level, apr_status_t rv,
-                       const char *tag, const char *msg)
+static void record_log(void *baton, const char *file, int line, ocspr_log_level_t level,
+                       apr_status_t rv, const char *tag, const char *msg)
 {
     (void)baton;
+    ck_assert_msg(file && line > 0, "a core message comes with its source file and line");
     (void)rv;
     log_calls++;
     log_last_level = level;
