@@ -32,20 +32,30 @@ static int ocspr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
     return ocspr_diag_run(pconf, ptemp, s, OCSPR_DIAG_CHECK_CONFIG);
 }
 
+/* Each certificate without a usable responder gets one NOTICE, up to a
+ * handful; past that they are summed up (a CA that dropped OCSP can leave
+ * thousands), each still listed at INFO and on the status page. */
+#define NOT_APPLICABLE_NOTICES 10
+
 static void log_not_applicable(ocspr_module_t *m, apr_pool_t *ptemp)
 {
-    int i;
+    int i, n = 0;
 
     for (i = 0; i < m->entries->nelts; i++) {
         const ocspr_entry_t *entry = APR_ARRAY_IDX(m->entries, i, ocspr_entry_t *);
 
         if (entry->not_applicable) {
-            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, OCSPR_T_NOT_APPLICABLE ": not "
-                         "stapling %s (vhosts %s): %s",
+            ap_log_error(APLOG_MARK, ++n <= NOT_APPLICABLE_NOTICES ? APLOG_NOTICE : APLOG_INFO,
+                         0, m->s, OCSPR_T_NOT_APPLICABLE ": not stapling %s (vhosts %s): %s",
                          ocspr_log_escape(ptemp, ocspr_cert_subject(entry->cert, ptemp)),
                          ocspr_log_escape(ptemp, ocspr_entry_vhosts(ptemp, entry)),
                          ocspr_log_escape(ptemp, entry->not_applicable));
         }
+    }
+    if (n > NOT_APPLICABLE_NOTICES) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, OCSPR_T_NOT_APPLICABLE ": not stapling "
+                     "%d more certificates without a usable OCSP responder (each at LogLevel "
+                     "info, and on the status page)", n - NOT_APPLICABLE_NOTICES);
     }
 }
 
