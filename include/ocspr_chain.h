@@ -9,7 +9,7 @@
 #define OCSPR_CHAIN_H
 
 #include <apr_tables.h>
-#include "ocspr_cert.h"
+#include "ocspr_cert_lite.h"
 
 /* One directive's value and where it was set. value is NULL when the
  * directive is absent (file is then NULL too). */
@@ -77,7 +77,7 @@ typedef struct {
 
 /* What the analysis learnt about one certificate of a vhost. */
 typedef struct {
-    const ocspr_cert_t *cert;    /* NULL when the file could not be read */
+    const ocspr_cert_lite_t *cert;   /* NULL when the file could not be read */
     const ocspr_chain_setting_t *cert_file;
     unsigned char id[OCSPR_CERT_ID_LEN];
     int issuer_found;            /* mod_ssl's search finds an issuer in this vhost */

@@ -26,7 +26,7 @@ typedef struct {
     const char *path;
     apr_status_t rv;
     ocspr_cert_format_t format;
-    apr_array_header_t *certs;      /* ocspr_cert_t*, NULL when rv fails */
+    apr_array_header_t *certs;      /* ocspr_cert_lite_t*, NULL when rv fails */
     apr_hash_t *by_subject;         /* subject name hash -> apr_array_header_t* of
                                      * indexes in certs, in file order; built when
                                      * first searched */
@@ -41,7 +41,7 @@ typedef struct {
 
 /* A certificate found somewhere, remembered for the diagnosis. */
 typedef struct {
-    const ocspr_cert_t *cert;
+    const ocspr_cert_lite_t *cert;
     ocspr_chain_source_t kind;
     const char *path;
     ocspr_cert_format_t format;
@@ -78,7 +78,7 @@ typedef struct {
 
 /* One certificate of the run, by id: what mod_ssl does with it across vhosts. */
 typedef struct {
-    const ocspr_cert_t *cert;
+    const ocspr_cert_lite_t *cert;
     int wanted;                 /* a vhost using it wants stapling */
     int primed_own;             /* mod_ssl's own stapling holds it (SSLUseStapling
                                  * On, OCSPRefresh Off, issuer found) */
@@ -104,7 +104,8 @@ struct ocspr_chain_run_t {
     apr_pool_t *p;
     apr_time_t now;
     apr_hash_t *files;      /* path -> ocspr_chain_file_t* */
-    apr_hash_t *blocks;     /* PEM CERTIFICATE block -> ocspr_cert_t*, parsed once */
+    apr_hash_t *blocks;     /* PEM CERTIFICATE block -> ocspr_cert_lite_t*, parsed once */
+    ocspr_cert_lite_ctx_t *lite;    /* certificates are parsed without their key */
     apr_hash_t *stores;     /* "CA file\nCA path" -> X509_STORE* */
     apr_hash_t *ca_paths;   /* directory -> apr_array_header_t* of candidates */
     apr_hash_t *uses;       /* path -> apr_array_header_t* of ocspr_chain_use_t */
@@ -131,7 +132,7 @@ typedef struct {
     int extra_from;                 /* extra is chain.file->certs from this index */
     ocspr_chain_loaded_t ca_file;
     X509_STORE *store;              /* SSLCACertificateFile/Path, shared per run */
-    apr_array_header_t *anchors;    /* ocspr_cert_t*: every certificate of the
+    apr_array_header_t *anchors;    /* ocspr_cert_lite_t*: every certificate of the
                                      * certificate files; a chain file certificate
                                      * that issues none of them is foreign */
     int chain_reported;             /* a finding already lists the chain file */
@@ -140,7 +141,7 @@ typedef struct {
 /* The certificate under analysis. */
 typedef struct {
     ocspr_chain_loaded_t file;
-    const ocspr_cert_t *leaf;
+    const ocspr_cert_lite_t *leaf;
     apr_array_header_t *rest;       /* the file's other certificates, in order */
     int must_staple;
     int index;                      /* in report->certs */
@@ -161,8 +162,9 @@ apr_status_t ocspr_chain_setup_store(ocspr_chain_vctx_t *vc);
 /* The certificates mod_ssl takes from SSLCertificateChainFile (vc->extra). */
 void ocspr_chain_setup_chain(ocspr_chain_vctx_t *vc);
 /* mod_ssl's stapling_get_issuer: the extra certificates, then the store. */
-const ocspr_cert_t *ocspr_chain_modssl_issuer(ocspr_chain_vctx_t *vc, const ocspr_cert_t *leaf,
-                                              const apr_array_header_t *extra);
+const ocspr_cert_lite_t *ocspr_chain_modssl_issuer(ocspr_chain_vctx_t *vc,
+                                                   const ocspr_cert_lite_t *leaf,
+                                                   const apr_array_header_t *extra);
 /* Everything the admin has, in the order mod_ssl would look. */
 apr_array_header_t *ocspr_chain_candidates(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t *cc);
 /* Certificates of chain that issue none of anchors nor any that does. */
@@ -179,16 +181,16 @@ void ocspr_chain_report_not_pem(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t
                                 const ocspr_chain_loaded_t *l, ocspr_chain_severity_t sev,
                                 const char *consequence);
 /* Is cert within its validity at the run's time? */
-int ocspr_chain_valid_now(const ocspr_chain_vctx_t *vc, const ocspr_cert_t *cert);
+int ocspr_chain_valid_now(const ocspr_chain_vctx_t *vc, const ocspr_cert_lite_t *cert);
 void ocspr_chain_check_validity(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t *cc,
-                                const ocspr_cert_t *cert, const char *who, const char *fix);
+                                const ocspr_cert_lite_t *cert, const char *who, const char *fix);
 void ocspr_chain_check_order(ocspr_chain_vctx_t *vc, ocspr_chain_cctx_t *cc, int leaf_index);
 /* Returns whether a responder will be asked. */
 int ocspr_chain_check_responder(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t *cc);
 void ocspr_chain_check_self_signed(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t *cc);
 void ocspr_chain_check_must_staple(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t *cc);
 void ocspr_chain_check_found_issuer(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t *cc,
-                                    const ocspr_cert_t *issuer);
+                                    const ocspr_cert_lite_t *issuer);
 void ocspr_chain_diagnose_missing(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t *cc,
                                   const apr_array_header_t *extra);
 void ocspr_chain_report_foreign(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t *cc,
@@ -205,18 +207,22 @@ const char *ocspr_chain_vhost_where(apr_pool_t *p, const ocspr_chain_vhost_t *vh
 const char *ocspr_chain_format_name(ocspr_cert_format_t format);
 const char *ocspr_chain_time_str(apr_pool_t *p, apr_time_t t);
 const char *ocspr_chain_key_id(const char *key_id);     /* "(none)" for NULL */
+/* A certificate's subject / authority key id, or "(none)". */
+const char *ocspr_chain_subject_key_id(apr_pool_t *p, const ocspr_cert_lite_t *cert);
+const char *ocspr_chain_authority_key_id(apr_pool_t *p, const ocspr_cert_lite_t *cert);
 /* "subject "...", key id K, serial S, expires T" */
-const char *ocspr_chain_describe(apr_pool_t *p, const ocspr_cert_t *cert);
+const char *ocspr_chain_describe(apr_pool_t *p, const ocspr_cert_lite_t *cert);
 /* The issuer a certificate names: ""SUBJECT" with key id K". */
-const char *ocspr_chain_wanted_issuer(apr_pool_t *p, const ocspr_cert_t *cert);
+const char *ocspr_chain_wanted_issuer(apr_pool_t *p, const ocspr_cert_lite_t *cert);
 const char *ocspr_chain_list_certs(apr_pool_t *p, const apr_array_header_t *certs);
 /* Fixes for the issuer of leaf, each "words: `command`" on target. */
-const char *ocspr_chain_fix_append(apr_pool_t *p, const ocspr_cert_t *leaf, const char *target);
-const char *ocspr_chain_fix_replace_file(apr_pool_t *p, const ocspr_cert_t *leaf,
+const char *ocspr_chain_fix_append(apr_pool_t *p, const ocspr_cert_lite_t *leaf,
+                                   const char *target);
+const char *ocspr_chain_fix_replace_file(apr_pool_t *p, const ocspr_cert_lite_t *leaf,
                                          const char *target);
-const char *ocspr_chain_fix_replace_after_leaf(apr_pool_t *p, const ocspr_cert_t *leaf,
+const char *ocspr_chain_fix_replace_after_leaf(apr_pool_t *p, const ocspr_cert_lite_t *leaf,
                                                const char *target);
-const char *ocspr_chain_fix_replace_in_ca_path(apr_pool_t *p, const ocspr_cert_t *leaf,
+const char *ocspr_chain_fix_replace_in_ca_path(apr_pool_t *p, const ocspr_cert_lite_t *leaf,
                                                const char *file, const char *dir);
 /* Convert a DER or PKCS#7 file to PEM next to it and point directive (if
  * any) at the result. */

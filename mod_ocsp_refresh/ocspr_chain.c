@@ -29,6 +29,8 @@ apr_status_t ocspr_chain_run_create(ocspr_chain_run_t **prun, apr_pool_t *p, apr
     run->now = now;
     run->files = apr_hash_make(p);
     run->blocks = apr_hash_make(p);
+    /* Before any certificate: their pool cleanups must run first. */
+    ocspr_cert_lite_ctx_create(&run->lite, p);
     run->stores = apr_hash_make(p);
     run->ca_paths = apr_hash_make(p);
     run->uses = apr_hash_make(p);
@@ -61,17 +63,18 @@ static void split_leaf(ocspr_chain_vctx_t *vc, ocspr_chain_cctx_t *cc)
     int leaf_index = 0, i;
 
     for (i = 0; i < certs->nelts; i++) {
-        if (!ocspr_cert_is_ca(APR_ARRAY_IDX(certs, i, const ocspr_cert_t *))) {
+        if (!ocspr_cert_is_ca(ocspr_cert_lite_view(APR_ARRAY_IDX(certs, i,
+                                                                 const ocspr_cert_lite_t *)))) {
             leaf_index = i;
             break;
         }
     }
-    cc->leaf = APR_ARRAY_IDX(certs, leaf_index, const ocspr_cert_t *);
-    cc->rest = apr_array_make(vc->p, certs->nelts, sizeof(ocspr_cert_t *));
+    cc->leaf = APR_ARRAY_IDX(certs, leaf_index, const ocspr_cert_lite_t *);
+    cc->rest = apr_array_make(vc->p, certs->nelts, sizeof(ocspr_cert_lite_t *));
     for (i = 0; i < certs->nelts; i++) {
         if (i != leaf_index) {
-            APR_ARRAY_PUSH(cc->rest, const ocspr_cert_t *) =
-                APR_ARRAY_IDX(certs, i, const ocspr_cert_t *);
+            APR_ARRAY_PUSH(cc->rest, const ocspr_cert_lite_t *) =
+                APR_ARRAY_IDX(certs, i, const ocspr_cert_lite_t *);
         }
     }
     if (leaf_index > 0) {
@@ -106,7 +109,7 @@ static void analyse_cert(ocspr_chain_vctx_t *vc, const ocspr_chain_setting_t *ce
     ocspr_chain_cctx_t cc;
     ocspr_chain_cert_t *entry = apr_array_push(vc->report->certs);
     const apr_array_header_t *extra;
-    const ocspr_cert_t *issuer;
+    const ocspr_cert_lite_t *issuer;
 
     memset(&cc, 0, sizeof(cc));
     memset(entry, 0, sizeof(*entry));
@@ -124,17 +127,17 @@ static void analyse_cert(ocspr_chain_vctx_t *vc, const ocspr_chain_setting_t *ce
     }
     split_leaf(vc, &cc);
     entry->cert = cc.leaf;
-    ocspr_cert_id(entry->id, cc.leaf);
+    memcpy(entry->id, ocspr_cert_lite_id(cc.leaf), OCSPR_CERT_ID_LEN);
     cc.rcert = run_cert(vc->run, entry);
     cc.rcert->wanted |= wanted;
-    APR_ARRAY_PUSH(vc->anchors, const ocspr_cert_t *) = cc.leaf;
+    APR_ARRAY_PUSH(vc->anchors, const ocspr_cert_lite_t *) = cc.leaf;
     apr_array_cat(vc->anchors, cc.rest);
-    cc.must_staple = ocspr_cert_must_staple(cc.leaf);
+    cc.must_staple = ocspr_cert_must_staple(ocspr_cert_lite_view(cc.leaf));
 
     ocspr_chain_check_validity(vc, &cc, cc.leaf, "the certificate",
                                "renew the certificate and replace the file.");
     ocspr_chain_check_must_staple(vc, &cc);
-    if (ocspr_cert_is_self_signed(cc.leaf)) {
+    if (ocspr_cert_is_self_signed(ocspr_cert_lite_view(cc.leaf))) {
         ocspr_chain_check_self_signed(vc, &cc);
         return;
     }
@@ -149,9 +152,9 @@ static void analyse_cert(ocspr_chain_vctx_t *vc, const ocspr_chain_setting_t *ce
         record_primed(vc, cc.rcert);
         ocspr_chain_check_found_issuer(vc, &cc, issuer);
         if (vc->chain.setting == NULL) {
-            apr_array_header_t *self = apr_array_make(p, 1, sizeof(ocspr_cert_t *));
+            apr_array_header_t *self = apr_array_make(p, 1, sizeof(ocspr_cert_lite_t *));
 
-            APR_ARRAY_PUSH(self, const ocspr_cert_t *) = cc.leaf;
+            APR_ARRAY_PUSH(self, const ocspr_cert_lite_t *) = cc.leaf;
             ocspr_chain_report_foreign(vc, &cc, cert_file->value, cc.rest, self);
         }
     }
@@ -175,7 +178,7 @@ apr_status_t ocspr_chain_run_add(ocspr_chain_report_t **preport, ocspr_chain_run
     vc.vh = vh;
     vc.vrec = vr;
     vc.report = report;
-    vc.anchors = apr_array_make(run->p, 2, sizeof(ocspr_cert_t *));
+    vc.anchors = apr_array_make(run->p, 2, sizeof(ocspr_cert_lite_t *));
     vr->vh = vh;
     vr->report = report;
     vr->pending = apr_array_make(run->p, 2, sizeof(ocspr_chain_pending_t));
@@ -437,7 +440,7 @@ void ocspr_chain_add_not_primed(ocspr_chain_run_t *run, ocspr_chain_report_t *re
     cc.file.file = &file;
     cc.leaf = c->cert;
     cc.index = (int)(c - &APR_ARRAY_IDX(report->certs, 0, ocspr_chain_cert_t));
-    cc.must_staple = c->cert != NULL && ocspr_cert_must_staple(c->cert);
+    cc.must_staple = c->cert != NULL && ocspr_cert_must_staple(ocspr_cert_lite_view(c->cert));
     cc.rcert = c->cert != NULL ? apr_hash_get(run->certs, c->id, OCSPR_CERT_ID_LEN) : NULL;
     ocspr_chain_add(&vc, &cc, OCSPR_CHAIN_NOT_PRIMED, OCSPR_SEV_DEFEATS,
                     "the configuration files give this certificate an issuer, but mod_ssl did "

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <apr_strings.h>
 #include <apr_time.h>
-#include <openssl/err.h>
 
 #include "ocspr_chain_private.h"
 
@@ -84,12 +83,12 @@ void ocspr_chain_report_not_pem(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t
 
 void ocspr_chain_check_order(ocspr_chain_vctx_t *vc, ocspr_chain_cctx_t *cc, int leaf_index)
 {
-    apr_array_header_t *first = apr_array_make(vc->p, leaf_index, sizeof(ocspr_cert_t *));
+    apr_array_header_t *first = apr_array_make(vc->p, leaf_index, sizeof(ocspr_cert_lite_t *));
     int i;
 
     for (i = 0; i < leaf_index; i++) {
-        APR_ARRAY_PUSH(first, const ocspr_cert_t *) =
-            APR_ARRAY_IDX(cc->file.file->certs, i, const ocspr_cert_t *);
+        APR_ARRAY_PUSH(first, const ocspr_cert_lite_t *) =
+            APR_ARRAY_IDX(cc->file.file->certs, i, const ocspr_cert_lite_t *);
     }
     ocspr_chain_add(vc, cc, OCSPR_CHAIN_WRONG_ORDER, OCSPR_SEV_FATAL,
                     apr_psprintf(vc->p, "the file starts with the CA certificate%s %s and the "
@@ -100,25 +99,26 @@ void ocspr_chain_check_order(ocspr_chain_vctx_t *vc, ocspr_chain_cctx_t *cc, int
                                  leaf_index + 1),
                     apr_psprintf(vc->p, "reorder %s: the server certificate \"%s\" first, then "
                                  "its issuer, then the issuer's issuer.", cc->file.file->path,
-                                 ocspr_cert_subject(cc->leaf, vc->p)), cc->file.file->path);
+                                 ocspr_cert_subject(ocspr_cert_lite_view(cc->leaf), vc->p)),
+                    cc->file.file->path);
 }
 
-int ocspr_chain_valid_now(const ocspr_chain_vctx_t *vc, const ocspr_cert_t *cert)
+int ocspr_chain_valid_now(const ocspr_chain_vctx_t *vc, const ocspr_cert_lite_t *cert)
 {
-    apr_time_t not_after = ocspr_cert_not_after(cert);
+    apr_time_t not_after = ocspr_cert_not_after(ocspr_cert_lite_view(cert));
 
     return (not_after == 0 || not_after >= vc->run->now)
-           && ocspr_cert_not_before(cert) <= vc->run->now;
+           && ocspr_cert_not_before(ocspr_cert_lite_view(cert)) <= vc->run->now;
 }
 
 /* `who` names the certificate in the message ("the certificate", "the
  * issuer ..."). An expired certificate is still primed by mod_ssl (its issuer
  * search ignores validity): the expiry is the finding, not stapling. */
 void ocspr_chain_check_validity(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t *cc,
-                                const ocspr_cert_t *cert, const char *who, const char *fix)
+                                const ocspr_cert_lite_t *cert, const char *who, const char *fix)
 {
-    apr_time_t not_before = ocspr_cert_not_before(cert);
-    apr_time_t not_after = ocspr_cert_not_after(cert);
+    apr_time_t not_before = ocspr_cert_not_before(ocspr_cert_lite_view(cert));
+    apr_time_t not_after = ocspr_cert_not_after(ocspr_cert_lite_view(cert));
     const char *what;
 
     if (ocspr_chain_valid_now(vc, cert)) {
@@ -159,12 +159,12 @@ void ocspr_chain_check_self_signed(ocspr_chain_vctx_t *vc, const ocspr_chain_cct
 }
 
 /* Is cert one of certs (same object)? */
-static int in_array(const apr_array_header_t *certs, const ocspr_cert_t *cert)
+static int in_array(const apr_array_header_t *certs, const ocspr_cert_lite_t *cert)
 {
     int i;
 
     for (i = 0; i < certs->nelts; i++) {
-        if (APR_ARRAY_IDX(certs, i, const ocspr_cert_t *) == cert) {
+        if (APR_ARRAY_IDX(certs, i, const ocspr_cert_lite_t *) == cert) {
             return 1;
         }
     }
@@ -175,7 +175,7 @@ static int in_array(const apr_array_header_t *certs, const ocspr_cert_t *cert)
  * found decides which file changes. One found in the CA store is shadowed by
  * a right one in the chain, which mod_ssl searches first. */
 static const char *fix_found_issuer(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t *cc,
-                                    const ocspr_cert_t *issuer, const char **pfile)
+                                    const ocspr_cert_lite_t *issuer, const char **pfile)
 {
     const apr_array_header_t *extra = vc->chain.setting != NULL ? vc->extra : cc->rest;
 
@@ -188,7 +188,7 @@ static const char *fix_found_issuer(ocspr_chain_vctx_t *vc, const ocspr_chain_cc
 }
 
 void ocspr_chain_check_found_issuer(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t *cc,
-                                    const ocspr_cert_t *issuer)
+                                    const ocspr_cert_lite_t *issuer)
 {
     apr_pool_t *p = vc->p;
     const char *file, *fix;
@@ -197,9 +197,9 @@ void ocspr_chain_check_found_issuer(ocspr_chain_vctx_t *vc, const ocspr_chain_cc
      * (X509_check_issued): then a different key would need a reused key
      * identifier, and a signature check per vhost would cost more than the
      * rest of `-t`. Without them, only the signature tells the key. */
-    if ((X509_get0_authority_key_id(ocspr_cert_x509(cc->leaf)) == NULL
-         || X509_get0_subject_key_id(ocspr_cert_x509(issuer)) == NULL)
-        && !ocspr_cert_issued_by(cc->leaf, issuer)) {
+    if ((X509_get0_authority_key_id(ocspr_cert_lite_x509(cc->leaf)) == NULL
+         || X509_get0_subject_key_id(ocspr_cert_lite_x509(issuer)) == NULL)
+        && !ocspr_cert_lite_issued_by(cc->leaf, issuer)) {
         /* mod_ssl matched the name but the signature is not the issuer's:
          * its OCSP request would carry the wrong key hash. */
         fix = fix_found_issuer(vc, cc, issuer, &file);
@@ -209,8 +209,8 @@ void ocspr_chain_check_found_issuer(ocspr_chain_vctx_t *vc, const ocspr_chain_cc
                                      "certificate names key id %s): the OCSP request would name "
                                      "the wrong key and the responder answers unknown or "
                                      "unauthorized.", ocspr_chain_describe(p, issuer),
-                                     ocspr_chain_key_id(ocspr_cert_subject_key_id(issuer, p)),
-                                     ocspr_chain_key_id(ocspr_cert_authority_key_id(cc->leaf, p))),
+                                     ocspr_chain_subject_key_id(p, issuer),
+                                     ocspr_chain_authority_key_id(p, cc->leaf)),
                         apr_psprintf(p, "%s.", fix), file);
     }
     if (!ocspr_chain_valid_now(vc, issuer)) {
@@ -228,7 +228,7 @@ int ocspr_chain_check_responder(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t
     apr_pool_t *p = vc->p;
     const ocspr_chain_vhost_t *vh = vc->vh;
     int refresh = vc->vrec->refresh;
-    apr_array_header_t *urls = ocspr_cert_ocsp_urls(cc->leaf, p);
+    apr_array_header_t *urls = ocspr_cert_ocsp_urls(ocspr_cert_lite_view(cc->leaf), p);
     const char *url = NULL, *source = NULL;
     const char *fetcher = refresh ? "mod_ocsp_refresh" : "mod_ssl";
 
@@ -360,7 +360,8 @@ static void diagnose_found_elsewhere(ocspr_chain_vctx_t *vc, const ocspr_chain_c
                                      "subject hash (%08lx.0) and no such link points to it, so "
                                      "mod_ssl's issuer search fails%s.", issuer, c->path,
                                      ocspr_chain_where(p, &vh->ca_path),
-                                     X509_NAME_hash_ex(X509_get_issuer_name(ocspr_cert_x509(cc->leaf)),
+                                     X509_NAME_hash_ex(X509_get_issuer_name(
+                                         ocspr_cert_lite_x509(cc->leaf)),
                                                        NULL, NULL, NULL), ah02217(vc)),
                         apr_psprintf(p, "either rebuild the hash links: `openssl rehash %s`; "
                                      "or %s.", vh->ca_path.value, ocspr_chain_fix_append(p, cc->leaf, target)),
@@ -407,10 +408,9 @@ static void diagnose_impostor(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t *
                               const ocspr_chain_candidate_t *c)
 {
     apr_pool_t *p = vc->p;
-    int rc = X509_check_issued(ocspr_cert_x509(c->cert), ocspr_cert_x509(cc->leaf));
+    int rc = ocspr_cert_lite_check_issued(c->cert, cc->leaf);
     const char *file, *fix = fix_impostor(vc, cc, c, &file);
 
-    ERR_clear_error();
     if (rc == X509_V_OK || rc == X509_V_ERR_AKID_SKID_MISMATCH
         || rc == X509_V_ERR_AKID_ISSUER_SERIAL_MISMATCH) {
         ocspr_chain_add(vc, cc, OCSPR_CHAIN_ISSUER_OTHER_KEY, OCSPR_SEV_SEARCH,
@@ -419,8 +419,8 @@ static void diagnose_impostor(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t *
                                      "%s, that one has key id %s (an old or re-keyed "
                                      "intermediate), so mod_ssl's issuer search fails%s.",
                                      c->path, ocspr_chain_describe(p, c->cert),
-                                     ocspr_chain_key_id(ocspr_cert_authority_key_id(cc->leaf, p)),
-                                     ocspr_chain_key_id(ocspr_cert_subject_key_id(c->cert, p)),
+                                     ocspr_chain_authority_key_id(p, cc->leaf),
+                                     ocspr_chain_subject_key_id(p, c->cert),
                                      ah02217(vc)),
                         apr_psprintf(p, "%s.", fix), file);
         return;
@@ -437,7 +437,7 @@ void ocspr_chain_diagnose_missing(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx
 {
     apr_pool_t *p = vc->p;
     apr_array_header_t *all = ocspr_chain_candidates(vc, cc);
-    const X509_NAME *wanted_name = X509_get_issuer_name(ocspr_cert_x509(cc->leaf));
+    const X509_NAME *wanted_name = X509_get_issuer_name(ocspr_cert_lite_x509(cc->leaf));
     const ocspr_chain_candidate_t *same_name = NULL;
     const char *target = ocspr_chain_issuer_target(vc, cc);
     ocspr_chain_pending_t *pf;
@@ -446,12 +446,13 @@ void ocspr_chain_diagnose_missing(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx
     for (i = 0; i < all->nelts; i++) {
         const ocspr_chain_candidate_t *c = &APR_ARRAY_IDX(all, i, ocspr_chain_candidate_t);
 
-        if (ocspr_cert_issued_by(cc->leaf, c->cert)) {
+        if (ocspr_cert_lite_issued_by(cc->leaf, c->cert)) {
             diagnose_found_elsewhere(vc, cc, c);
             return;
         }
         if (same_name == NULL
-            && X509_NAME_cmp(X509_get_subject_name(ocspr_cert_x509(c->cert)), wanted_name) == 0) {
+            && X509_NAME_cmp(X509_get_subject_name(ocspr_cert_lite_x509(c->cert)),
+                             wanted_name) == 0) {
             same_name = c;
         }
     }

@@ -27,6 +27,7 @@
 #include <apr_lib.h>
 #include <apr_strings.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 
 #include "ocspr_chain_private.h"
 
@@ -61,21 +62,45 @@ static const char *read_small_file(apr_pool_t *p, const char *path, apr_size_t *
     return buf;
 }
 
+/* One PEM CERTIFICATE block (from its BEGIN line to its END line), decoded
+ * as the general loader decodes it, parsed without its key; NULL when it
+ * is anything else than one certificate. */
+static const ocspr_cert_lite_t *parse_cert_block(ocspr_chain_run_t *run, const char *block,
+                                                 apr_size_t len)
+{
+    BIO *bio = BIO_new_mem_buf(block, (int)len);
+    char *label = NULL, *header = NULL;
+    unsigned char *der = NULL;
+    long der_len = 0;
+    ocspr_cert_lite_t *cert = NULL;
+
+    if (bio != NULL
+        && PEM_read_bio_ex(bio, &label, &header, &der, &der_len, PEM_FLAG_EAY_COMPATIBLE)
+        && strcmp(label, PEM_STRING_X509) == 0 && der_len > 0) {
+        ocspr_cert_lite_parse(&cert, run->lite, run->p, der, (apr_size_t)der_len);
+    }
+    OPENSSL_free(label);
+    OPENSSL_free(header);
+    OPENSSL_free(der);
+    BIO_free(bio);
+    ERR_clear_error();
+    return cert;
+}
+
 /* A file made only of PEM CERTIFICATE blocks (the usual fullchain.pem),
  * each block parsed once per run: thousands of such files repeat the same
- * intermediate, and parsing a certificate is most of what `-t` costs with
- * OpenSSL 3. Returns 0, having changed nothing, for anything else (other
- * labels, DER, a block that does not parse): ocspr_chain_load_file then
+ * intermediate. Returns 0, having changed nothing, for anything else (other
+ * labels, DER, a block that does not parse): ocspr_chain_load_mem then
  * reads the file and reports exactly what is wrong. */
 static int load_cert_blocks(ocspr_chain_run_t *run, ocspr_chain_file_t *f, const char *data,
                             apr_size_t len)
 {
     const char *cur = data, *end = data + len;
-    apr_array_header_t *certs = apr_array_make(run->p, 2, sizeof(ocspr_cert_t *));
+    apr_array_header_t *certs = apr_array_make(run->p, 2, sizeof(ocspr_cert_lite_t *));
 
     for (;;) {
         const char *stop;
-        const ocspr_cert_t *cert;
+        const ocspr_cert_lite_t *cert;
 
         while (cur < end && apr_isspace(*cur)) {
             cur++;
@@ -90,20 +115,15 @@ static int load_cert_blocks(ocspr_chain_run_t *run, ocspr_chain_file_t *f, const
             return 0;
         }
         stop += sizeof(PEM_CERT_END) - 1;
+        /* The key is the file's own text, which lives as long as the run. */
         cert = apr_hash_get(run->blocks, cur, stop - cur);
         if (cert == NULL) {
-            apr_array_header_t *one;
-            ocspr_cert_format_t format;
-
-            if (ocspr_chain_load_mem(&one, &format, run->p, cur, (apr_size_t)(stop - cur))
-                != APR_SUCCESS || one->nelts != 1 || format != OCSPR_FORMAT_PEM) {
+            if ((cert = parse_cert_block(run, cur, (apr_size_t)(stop - cur))) == NULL) {
                 return 0;
             }
-            cert = APR_ARRAY_IDX(one, 0, const ocspr_cert_t *);
-            apr_hash_set(run->blocks, apr_pmemdup(run->p, cur, (apr_size_t)(stop - cur)),
-                         stop - cur, cert);
+            apr_hash_set(run->blocks, cur, stop - cur, cert);
         }
-        APR_ARRAY_PUSH(certs, const ocspr_cert_t *) = cert;
+        APR_ARRAY_PUSH(certs, const ocspr_cert_lite_t *) = cert;
         cur = stop;
     }
     if (certs->nelts == 0) {
@@ -115,6 +135,25 @@ static int load_cert_blocks(ocspr_chain_run_t *run, ocspr_chain_file_t *f, const
     return 1;
 }
 
+/* Any other file: the general loader (every format, full parses). */
+static void load_any(ocspr_chain_run_t *run, ocspr_chain_file_t *f, const char *data,
+                     apr_size_t len)
+{
+    apr_array_header_t *full;
+    int i;
+
+    f->rv = data != NULL ? ocspr_chain_load_mem(&full, &f->format, run->p, data, len)
+                         : ocspr_chain_load_file(&full, &f->format, run->p, f->path);
+    if (f->rv != APR_SUCCESS) {
+        return;
+    }
+    f->certs = apr_array_make(run->p, full->nelts, sizeof(ocspr_cert_lite_t *));
+    for (i = 0; i < full->nelts; i++) {
+        APR_ARRAY_PUSH(f->certs, const ocspr_cert_lite_t *) =
+            ocspr_cert_lite_of(run->p, APR_ARRAY_IDX(full, i, const ocspr_cert_t *));
+    }
+}
+
 const ocspr_chain_file_t *ocspr_chain_run_file(ocspr_chain_run_t *run, const char *path)
 {
     ocspr_chain_file_t *f = apr_hash_get(run->files, path, APR_HASH_KEY_STRING);
@@ -124,9 +163,11 @@ const ocspr_chain_file_t *ocspr_chain_run_file(ocspr_chain_run_t *run, const cha
     if (f == NULL) {
         f = apr_pcalloc(run->p, sizeof(*f));
         f->path = apr_pstrdup(run->p, path);
+        /* Read once; a file that cannot be read this way (missing, empty,
+         * too large) goes to the loader, which says why. */
         data = read_small_file(run->p, path, &len);
         if (data == NULL || !load_cert_blocks(run, f, data, len)) {
-            f->rv = ocspr_chain_load_file(&f->certs, &f->format, run->p, path);
+            load_any(run, f, data, len);
         }
         apr_hash_set(run->files, f->path, APR_HASH_KEY_STRING, f);
     }
@@ -176,7 +217,7 @@ void ocspr_chain_setup_chain(ocspr_chain_vctx_t *vc)
     const ocspr_chain_file_t *f;
     int i, skip_first = 0;
 
-    vc->extra = apr_array_make(vc->p, 4, sizeof(ocspr_cert_t *));
+    vc->extra = apr_array_make(vc->p, 4, sizeof(ocspr_cert_lite_t *));
     if (vh->chain_file.value == NULL) {
         return;
     }
@@ -203,8 +244,8 @@ void ocspr_chain_setup_chain(ocspr_chain_vctx_t *vc)
     }
     vc->extra_from = skip_first;
     for (i = skip_first; i < f->certs->nelts; i++) {
-        APR_ARRAY_PUSH(vc->extra, const ocspr_cert_t *) =
-            APR_ARRAY_IDX(f->certs, i, const ocspr_cert_t *);
+        APR_ARRAY_PUSH(vc->extra, const ocspr_cert_lite_t *) =
+            APR_ARRAY_IDX(f->certs, i, const ocspr_cert_lite_t *);
     }
 }
 
@@ -278,8 +319,8 @@ static const apr_array_header_t *by_subject(ocspr_chain_run_t *run, ocspr_chain_
             unsigned long *key = apr_palloc(run->p, sizeof(*key));
             apr_array_header_t *list;
 
-            *key = name_hash(X509_get_subject_name(ocspr_cert_x509(APR_ARRAY_IDX(f->certs, i,
-                                                                 const ocspr_cert_t *))));
+            *key = name_hash(X509_get_subject_name(ocspr_cert_lite_x509(
+                APR_ARRAY_IDX(f->certs, i, const ocspr_cert_lite_t *))));
             list = apr_hash_get(f->by_subject, key, sizeof(*key));
             if (list == NULL) {
                 list = apr_array_make(run->p, 1, sizeof(int));
@@ -295,37 +336,39 @@ static const apr_array_header_t *by_subject(ocspr_chain_run_t *run, ocspr_chain_
 /* mod_ssl's loop over the extra certificates: the first that
  * X509_check_issued accepts (which requires the issuer's name as subject,
  * so looking only at that subject's certificates finds the same one). */
-static const ocspr_cert_t *first_issuer_in(ocspr_chain_vctx_t *vc, X509 *x,
-                                           const apr_array_header_t *extra)
+static const ocspr_cert_lite_t *first_issuer_in(ocspr_chain_vctx_t *vc,
+                                                const ocspr_cert_lite_t *leaf,
+                                                const apr_array_header_t *extra)
 {
     const apr_array_header_t *list = NULL;
     int i, n = extra->nelts;
 
     if (extra == vc->extra && extra->nelts > 0) {
         list = by_subject(vc->run, (ocspr_chain_file_t *)vc->chain.file,
-                          name_hash(X509_get_issuer_name(x)));
+                          name_hash(X509_get_issuer_name(ocspr_cert_lite_x509(leaf))));
         n = list != NULL ? list->nelts : 0;
     }
     for (i = 0; i < n; i++) {
-        const ocspr_cert_t *candidate = list != NULL
-            ? APR_ARRAY_IDX(vc->chain.file->certs, APR_ARRAY_IDX(list, i, int), const ocspr_cert_t *)
-            : APR_ARRAY_IDX(extra, i, const ocspr_cert_t *);
+        const ocspr_cert_lite_t *candidate = list != NULL
+            ? APR_ARRAY_IDX(vc->chain.file->certs, APR_ARRAY_IDX(list, i, int),
+                            const ocspr_cert_lite_t *)
+            : APR_ARRAY_IDX(extra, i, const ocspr_cert_lite_t *);
 
         if ((list == NULL || APR_ARRAY_IDX(list, i, int) >= vc->extra_from)
-            && X509_check_issued(ocspr_cert_x509(candidate), x) == X509_V_OK) {
+            && ocspr_cert_lite_check_issued(candidate, leaf) == X509_V_OK) {
             return candidate;
         }
     }
     return NULL;
 }
 
-const ocspr_cert_t *ocspr_chain_modssl_issuer(ocspr_chain_vctx_t *vc, const ocspr_cert_t *leaf,
-                                              const apr_array_header_t *extra)
+const ocspr_cert_lite_t *ocspr_chain_modssl_issuer(ocspr_chain_vctx_t *vc,
+                                                   const ocspr_cert_lite_t *leaf,
+                                                   const apr_array_header_t *extra)
 {
-    X509 *x = ocspr_cert_x509(leaf);
     X509 *issuer = NULL;
     X509_STORE_CTX *ctx;
-    const ocspr_cert_t *found = first_issuer_in(vc, x, extra);
+    const ocspr_cert_lite_t *found = first_issuer_in(vc, leaf, extra);
 
     ERR_clear_error();
     if (found != NULL) {
@@ -333,12 +376,12 @@ const ocspr_cert_t *ocspr_chain_modssl_issuer(ocspr_chain_vctx_t *vc, const ocsp
     }
     ctx = X509_STORE_CTX_new();
     if (ctx != NULL && X509_STORE_CTX_init(ctx, vc->store, NULL, NULL)
-        && X509_STORE_CTX_get1_issuer(&issuer, ctx, x) <= 0) {
+        && X509_STORE_CTX_get1_issuer(&issuer, ctx, ocspr_cert_lite_x509(leaf)) <= 0) {
         issuer = NULL;
     }
     X509_STORE_CTX_free(ctx);
     ERR_clear_error();
-    return issuer != NULL ? ocspr_cert_wrap(vc->p, issuer) : NULL;
+    return issuer != NULL ? ocspr_cert_lite_of(vc->p, ocspr_cert_wrap(vc->p, issuer)) : NULL;
 }
 
 static void push_candidates(apr_array_header_t *all, const apr_array_header_t *certs,
@@ -350,7 +393,7 @@ static void push_candidates(apr_array_header_t *all, const apr_array_header_t *c
     for (i = 0; certs != NULL && i < certs->nelts; i++) {
         ocspr_chain_candidate_t *c = apr_array_push(all);
 
-        c->cert = APR_ARRAY_IDX(certs, i, const ocspr_cert_t *);
+        c->cert = APR_ARRAY_IDX(certs, i, const ocspr_cert_lite_t *);
         c->kind = kind;
         c->path = path;
         c->format = format;
@@ -425,7 +468,7 @@ apr_array_header_t *ocspr_chain_unused(apr_pool_t *p, const apr_array_header_t *
                                        const apr_array_header_t *anchors)
 {
     char *used = apr_pcalloc(p, (apr_size_t)chain->nelts + 1);
-    apr_array_header_t *unused = apr_array_make(p, 2, sizeof(ocspr_cert_t *));
+    apr_array_header_t *unused = apr_array_make(p, 2, sizeof(ocspr_cert_lite_t *));
     int progress = 1, i, j;
 
     /* Each pass marks at least one more certificate or ends the loop. Name
@@ -434,17 +477,17 @@ apr_array_header_t *ocspr_chain_unused(apr_pool_t *p, const apr_array_header_t *
     while (progress) {
         progress = 0;
         for (i = 0; i < chain->nelts; i++) {
-            X509 *c = ocspr_cert_x509(APR_ARRAY_IDX(chain, i, const ocspr_cert_t *));
+            const ocspr_cert_lite_t *c = APR_ARRAY_IDX(chain, i, const ocspr_cert_lite_t *);
             int mark = 0;
 
             for (j = 0; !used[i] && !mark && j < anchors->nelts; j++) {
-                mark = X509_check_issued(c, ocspr_cert_x509(APR_ARRAY_IDX(anchors, j,
-                                         const ocspr_cert_t *))) == X509_V_OK;
+                mark = ocspr_cert_lite_check_issued(c, APR_ARRAY_IDX(anchors, j,
+                                                    const ocspr_cert_lite_t *)) == X509_V_OK;
             }
             for (j = 0; !used[i] && !mark && j < chain->nelts; j++) {
                 mark = used[j] && j != i
-                       && X509_check_issued(c, ocspr_cert_x509(APR_ARRAY_IDX(chain, j,
-                                            const ocspr_cert_t *))) == X509_V_OK;
+                       && ocspr_cert_lite_check_issued(c, APR_ARRAY_IDX(chain, j,
+                                                       const ocspr_cert_lite_t *)) == X509_V_OK;
             }
             if (mark) {
                 used[i] = 1;
@@ -452,10 +495,10 @@ apr_array_header_t *ocspr_chain_unused(apr_pool_t *p, const apr_array_header_t *
             }
         }
     }
-    ERR_clear_error();
     for (i = 0; i < chain->nelts; i++) {
         if (!used[i]) {
-            APR_ARRAY_PUSH(unused, const ocspr_cert_t *) = APR_ARRAY_IDX(chain, i, const ocspr_cert_t *);
+            APR_ARRAY_PUSH(unused, const ocspr_cert_lite_t *) =
+                APR_ARRAY_IDX(chain, i, const ocspr_cert_lite_t *);
         }
     }
     return unused;

@@ -57,20 +57,32 @@ const char *ocspr_chain_key_id(const char *key_id)
     return key_id != NULL ? key_id : "(none)";
 }
 
-/* "subject "...", key id K, serial S, expires T" */
-const char *ocspr_chain_describe(apr_pool_t *p, const ocspr_cert_t *cert)
+const char *ocspr_chain_subject_key_id(apr_pool_t *p, const ocspr_cert_lite_t *cert)
 {
+    return ocspr_chain_key_id(ocspr_cert_subject_key_id(ocspr_cert_lite_view(cert), p));
+}
+
+const char *ocspr_chain_authority_key_id(apr_pool_t *p, const ocspr_cert_lite_t *cert)
+{
+    return ocspr_chain_key_id(ocspr_cert_authority_key_id(ocspr_cert_lite_view(cert), p));
+}
+
+/* "subject "...", key id K, serial S, expires T" */
+const char *ocspr_chain_describe(apr_pool_t *p, const ocspr_cert_lite_t *cert)
+{
+    const ocspr_cert_t *c = ocspr_cert_lite_view(cert);
+
     return apr_psprintf(p, "subject \"%s\", key id %s, serial %s, expires %s",
-                        ocspr_cert_subject(cert, p),
-                        ocspr_chain_key_id(ocspr_cert_subject_key_id(cert, p)),
-                        ocspr_cert_serial(cert, p), ocspr_chain_time_str(p, ocspr_cert_not_after(cert)));
+                        ocspr_cert_subject(c, p), ocspr_chain_subject_key_id(p, cert),
+                        ocspr_cert_serial(c, p), ocspr_chain_time_str(p, ocspr_cert_not_after(c)));
 }
 
 /* The issuer a certificate names: subject and key identifier. */
-const char *ocspr_chain_wanted_issuer(apr_pool_t *p, const ocspr_cert_t *cert)
+const char *ocspr_chain_wanted_issuer(apr_pool_t *p, const ocspr_cert_lite_t *cert)
 {
-    return apr_psprintf(p, "\"%s\" with key id %s", ocspr_cert_issuer_name(cert, p),
-                        ocspr_chain_key_id(ocspr_cert_authority_key_id(cert, p)));
+    return apr_psprintf(p, "\"%s\" with key id %s",
+                        ocspr_cert_issuer_name(ocspr_cert_lite_view(cert), p),
+                        ocspr_chain_authority_key_id(p, cert));
 }
 
 const char *ocspr_chain_list_certs(apr_pool_t *p, const apr_array_header_t *certs)
@@ -79,11 +91,11 @@ const char *ocspr_chain_list_certs(apr_pool_t *p, const apr_array_header_t *cert
     int i;
 
     for (i = 0; i < certs->nelts; i++) {
-        const ocspr_cert_t *c = APR_ARRAY_IDX(certs, i, const ocspr_cert_t *);
+        const ocspr_cert_lite_t *c = APR_ARRAY_IDX(certs, i, const ocspr_cert_lite_t *);
 
         text = apr_psprintf(p, "%s%s\"%s\" (key id %s)", text, i ? ", " : "",
-                            ocspr_cert_subject(c, p),
-                            ocspr_chain_key_id(ocspr_cert_subject_key_id(c, p)));
+                            ocspr_cert_subject(ocspr_cert_lite_view(c), p),
+                            ocspr_chain_subject_key_id(p, c));
     }
     return text;
 }
@@ -92,9 +104,9 @@ const char *ocspr_chain_list_certs(apr_pool_t *p, const apr_array_header_t *cert
 
 /* A shell command printing the issuer of leaf as PEM, from its caIssuers URL
  * (DER, or PKCS#7 for .p7c: RFC 5280 4.2.2.1); NULL without a URL. */
-static const char *issuer_fetch_cmd(apr_pool_t *p, const ocspr_cert_t *leaf, const char **purl)
+static const char *issuer_fetch_cmd(apr_pool_t *p, const ocspr_cert_lite_t *leaf, const char **purl)
 {
-    apr_array_header_t *urls = ocspr_cert_ca_issuers_urls(leaf, p);
+    apr_array_header_t *urls = ocspr_cert_ca_issuers_urls(ocspr_cert_lite_view(leaf), p);
     const char *url;
     size_t len;
 
@@ -112,7 +124,7 @@ static const char *issuer_fetch_cmd(apr_pool_t *p, const ocspr_cert_t *leaf, con
 }
 
 /* "the issuer "X" with key id K (the CA publishes it at URL)" */
-static const char *issuer_words(apr_pool_t *p, const ocspr_cert_t *leaf, const char *url)
+static const char *issuer_words(apr_pool_t *p, const ocspr_cert_lite_t *leaf, const char *url)
 {
     return apr_psprintf(p, "the issuer %s (%s)", ocspr_chain_wanted_issuer(p, leaf),
                         url != NULL
@@ -122,7 +134,7 @@ static const char *issuer_words(apr_pool_t *p, const ocspr_cert_t *leaf, const c
 }
 
 /* Append the issuer of leaf to target. */
-const char *ocspr_chain_fix_append(apr_pool_t *p, const ocspr_cert_t *leaf, const char *target)
+const char *ocspr_chain_fix_append(apr_pool_t *p, const ocspr_cert_lite_t *leaf, const char *target)
 {
     const char *url, *cmd = issuer_fetch_cmd(p, leaf, &url);
 
@@ -131,7 +143,8 @@ const char *ocspr_chain_fix_append(apr_pool_t *p, const ocspr_cert_t *leaf, cons
 }
 
 /* Replace a chain file's content (it holds nothing else) with the issuer. */
-const char *ocspr_chain_fix_replace_file(apr_pool_t *p, const ocspr_cert_t *leaf, const char *target)
+const char *ocspr_chain_fix_replace_file(apr_pool_t *p, const ocspr_cert_lite_t *leaf,
+                                         const char *target)
 {
     const char *url, *cmd = issuer_fetch_cmd(p, leaf, &url);
 
@@ -141,7 +154,7 @@ const char *ocspr_chain_fix_replace_file(apr_pool_t *p, const ocspr_cert_t *leaf
 }
 
 /* Keep the server certificate of a certificate file, replace what follows. */
-const char *ocspr_chain_fix_replace_after_leaf(apr_pool_t *p, const ocspr_cert_t *leaf,
+const char *ocspr_chain_fix_replace_after_leaf(apr_pool_t *p, const ocspr_cert_lite_t *leaf,
                                                   const char *target)
 {
     const char *url, *cmd = issuer_fetch_cmd(p, leaf, &url);
@@ -154,7 +167,7 @@ const char *ocspr_chain_fix_replace_after_leaf(apr_pool_t *p, const ocspr_cert_t
 }
 
 /* Replace one file of an SSLCACertificatePath and rebuild the hash links. */
-const char *ocspr_chain_fix_replace_in_ca_path(apr_pool_t *p, const ocspr_cert_t *leaf,
+const char *ocspr_chain_fix_replace_in_ca_path(apr_pool_t *p, const ocspr_cert_lite_t *leaf,
                                           const char *file, const char *dir)
 {
     const char *url, *cmd = issuer_fetch_cmd(p, leaf, &url);

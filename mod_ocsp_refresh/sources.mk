@@ -3,6 +3,7 @@
 OCSPR_CORE_SOURCES = \
 	ocspr_util.c \
 	ocspr_cert.c \
+	ocspr_cert_lite.c \
 	ocspr_request.c \
 	ocspr_http.c \
 	ocspr_http_parse.c \
