@@ -12,6 +12,7 @@ int main(void)
     apr_initialize();
     sr = srunner_create(ocspr_suite_util());
     srunner_add_suite(sr, ocspr_suite_cert());
+    srunner_add_suite(sr, ocspr_suite_cert_lite());
     srunner_add_suite(sr, ocspr_suite_request());
     srunner_add_suite(sr, ocspr_suite_http());
     srunner_add_suite(sr, ocspr_suite_http_parse());

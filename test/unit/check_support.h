@@ -9,6 +9,7 @@
 /* Every suite, one per core file; check_main.c runs them all. */
 Suite *ocspr_suite_util(void);
 Suite *ocspr_suite_cert(void);
+Suite *ocspr_suite_cert_lite(void);
 Suite *ocspr_suite_request(void);
 Suite *ocspr_suite_http(void);
 Suite *ocspr_suite_http_parse(void);
