@@ -14,7 +14,7 @@
 
 #include "mod_ocsp_refresh_module.h"
 #include "mod_ocsp_refresh_status.h"
-#include "ocspr_status.h"
+#include "ocspr_status_model.h"
 
 #define ACTION_TOKEN_BYTES 16
 /* A form has three short fields; anything bigger is not ours. */
@@ -50,33 +50,6 @@ static int status_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
 }
 
 /* --- the snapshot ------------------------------------------------------------ */
-
-static void row_from_state(ocspr_status_row_t *row, const ocspr_cert_state_t *st)
-{
-    row->cert_status = st->cert_status;
-    row->this_update = st->this_update;
-    row->next_update = st->next_update;
-    row->produced_at = st->produced_at;
-    row->revoked_at = st->revoked_at;
-    row->revocation_reason = st->revocation_reason;
-    row->fetched = st->obtained;
-    row->response_len = st->response_len;
-    row->source = st->source == OCSPR_SOURCE_NONE ? NULL
-                  : ocspr_source_name((ocspr_source_t)st->source);
-    row->served = st->served;
-    row->next_attempt = st->next_attempt;
-    row->refresh_requested = st->refresh_requested;
-    row->last_attempt = st->last_attempt;
-    row->last_outcome = st->last_outcome;
-    row->last_reason = st->last_reason;
-    row->consecutive_failures = st->consecutive_failures;
-    row->last_latency = st->last_latency;
-    memcpy(row->attempts, st->outcomes, sizeof(row->attempts));
-    row->fleet_adopted = st->fleet_adopted;
-    row->fleet_published = st->fleet_published;
-    row->fleet_rejected = st->fleet_rejected;
-    row->fleet_reject_reason = st->fleet_reject_reason;
-}
 
 /* Every certificate of the current generation, with the shared state of
  * one moment. When nothing is stapled (every certificate not applicable)
@@ -117,20 +90,14 @@ static ocspr_status_page_t *build_page(request_rec *r, ocspr_module_t *e)
         const ocspr_entry_t *entry = APR_ARRAY_IDX(e->entries, i, ocspr_entry_t *);
         ocspr_status_row_t *row = apr_array_push(page->rows);
 
-        memset(row, 0, sizeof(*row));
+        ocspr_status_row_init(row, r->pool, entry->cert);
         row->id = entry->id_hex;
         row->vhosts = entry->vhosts;
-        row->subject = ocspr_cert_subject(entry->cert, r->pool);
-        row->serial = ocspr_cert_serial(entry->cert, r->pool);
-        row->issuer = ocspr_cert_issuer_name(entry->cert, r->pool);
-        row->key_type = ocspr_cert_key_type(entry->cert, r->pool);
-        row->cert_not_after = ocspr_cert_not_after(entry->cert);
         row->must_staple = entry->must_staple;
         row->responder_url = entry->url;
         row->not_applicable = entry->not_applicable;
-        row->revocation_reason = -1;
         if (states && entry->url && entry->slot >= 0 && entry->slot < nstates) {
-            row_from_state(row, &states[entry->slot]);
+            ocspr_status_row_from_state(row, &states[entry->slot]);
         }
     }
     return page;
@@ -177,44 +144,6 @@ static const char *own_origin(request_rec *r)
     return host ? apr_pstrcat(r->pool, ap_http_scheme(r), "://", host, NULL) : NULL;
 }
 
-/* Browsers send Origin (and Sec-Fetch-Site) with every POST; a request
- * without them is a non-browser client, which a foreign site cannot make
- * act for the admin. */
-static const char *cross_site(request_rec *r)
-{
-    const char *origin = apr_table_get(r->headers_in, "Origin");
-    const char *site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
-    const char *own;
-
-    if (site && strcasecmp(site, "same-origin") && strcasecmp(site, "none")) {
-        return apr_psprintf(r->pool, "the request comes from another site "
-                            "(Sec-Fetch-Site: %s)", site);
-    }
-    if (!origin) {
-        return NULL;
-    }
-    own = own_origin(r);
-    if (!own || strcasecmp(origin, own)) {
-        return apr_psprintf(r->pool, "the request's Origin %s is not this page's origin %s",
-                            origin, own ? own : "(no Host header)");
-    }
-    return NULL;
-}
-
-static int tokens_equal(const char *given, const char *expected)
-{
-    apr_size_t n = strlen(expected), i;
-    unsigned char diff = 0;
-
-    if (strlen(given) != n) {
-        return 0;
-    }
-    for (i = 0; i < n; i++) {
-        diff |= (unsigned char)(given[i] ^ expected[i]);
-    }
-    return diff == 0;
-}
-
 static const char *form_value(request_rec *r, apr_array_header_t *pairs, const char *name)
 {
     int i;
@@ -251,30 +180,26 @@ static const ocspr_entry_t *entry_by_hex(ocspr_module_t *e, const char *id)
 static int handle_action(request_rec *r, ocspr_module_t *e)
 {
     apr_array_header_t *pairs = NULL;
-    const char *why, *action, *token, *location;
+    const char *why, *location;
     const ocspr_entry_t *entry;
-    int rc;
+    int rc, status;
 
-    if (!ocspr_conf_status_actions(r->server)) {
-        return refuse(r, HTTP_FORBIDDEN, "Actions on the OCSP status page are disabled "
-                      "(OCSPRefreshStatusActions Off).");
-    }
-    if ((why = cross_site(r)) != NULL) {
-        return refuse(r, HTTP_FORBIDDEN, apr_pstrcat(r->pool, "Refused: ", why, ".", NULL));
+    why = ocspr_status_action_refusal(&status, r->pool, ocspr_conf_status_actions(r->server),
+                                      apr_table_get(r->headers_in, "Origin"),
+                                      apr_table_get(r->headers_in, "Sec-Fetch-Site"),
+                                      own_origin(r));
+    if (why) {
+        return refuse(r, status, why);
     }
     rc = ap_parse_form_data(r, NULL, &pairs, 8, ACTION_FORM_MAX);
     if (rc != OK || !pairs) {
         return refuse(r, HTTP_BAD_REQUEST, "The request carries no readable form "
                       "(application/x-www-form-urlencoded, at most 4 KiB).");
     }
-    action = form_value(r, pairs, "action");
-    token = form_value(r, pairs, "token");
-    if (!action || strcmp(action, "refresh")) {
-        return refuse(r, HTTP_BAD_REQUEST, "Unknown action (only action=refresh exists).");
-    }
-    if (!action_token || !token || !tokens_equal(token, action_token)) {
-        return refuse(r, HTTP_FORBIDDEN, "The form is stale or forged (its token does not "
-                      "match this server generation's): reload the status page and retry.");
+    why = ocspr_status_form_refusal(&status, form_value(r, pairs, "action"),
+                                    form_value(r, pairs, "token"), action_token);
+    if (why) {
+        return refuse(r, status, why);
     }
     entry = entry_by_hex(e, form_value(r, pairs, "id"));
     if (!entry) {
@@ -306,6 +231,7 @@ static int status_handler(request_rec *r)
     const ocspr_entry_t *requested_entry;
     ocspr_status_query_t query;
     const char *why;
+    const char *const *header;
 
     if (!r->handler || strcmp(r->handler, OCSPR_STATUS_HANDLER)) {
         return DECLINED;
@@ -330,44 +256,22 @@ static int status_handler(request_rec *r)
     }
     page = build_page(r, e);
     page->filter = &query.filter;
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
-    switch (query.format) {
-    case OCSPR_STATUS_FORMAT_JSON:
-        ap_set_content_type(r, "application/json");
-        break;
-    case OCSPR_STATUS_FORMAT_PROMETHEUS:
-        ap_set_content_type(r, "text/plain; version=0.0.4; charset=utf-8");
-        break;
-    default:
-        ap_set_content_type(r, "text/html; charset=utf-8");
-        apr_table_setn(r->headers_out, "Content-Security-Policy", ocspr_status_html_csp(r->pool));
-        apr_table_setn(r->headers_out, "Referrer-Policy", "no-referrer");
-        apr_table_setn(r->headers_out, "X-Frame-Options", "DENY");
+    header = ocspr_status_headers(r->pool, query.format);
+    ap_set_content_type(r, header[1]);         /* the first pair is Content-Type's */
+    for (header += 2; *header; header += 2) {
+        apr_table_setn(r->headers_out, header[0], header[1]);
+    }
+    if (query.format == OCSPR_STATUS_FORMAT_HTML) {
         if (ocspr_conf_status_actions(r->server) && action_token && e && e->started) {
             page->action_token = action_token;
         }
         if ((requested_entry = entry_by_hex(e, query.requested)) != NULL) {
-            page->notice = apr_pstrcat(r->pool, "Refresh of ",
-                                       ocspr_cert_subject(requested_entry->cert, r->pool),
-                                       " requested: the refreshing child fetches it within a "
-                                       "few seconds. Reload this page to see the outcome.", NULL);
+            page->notice = ocspr_status_refresh_notice(
+                r->pool, ocspr_cert_subject(requested_entry->cert, r->pool));
         }
-        break;
     }
-    if (r->header_only) {
-        return OK;
-    }
-    switch (query.format) {
-    case OCSPR_STATUS_FORMAT_JSON:
-        ocspr_status_render_json(page, write_to_request, r, r->pool);
-        break;
-    case OCSPR_STATUS_FORMAT_PROMETHEUS:
-        ocspr_status_render_prometheus(page, write_to_request, r, r->pool);
-        break;
-    default:
-        ocspr_status_render_html(page, write_to_request, r, r->pool);
-        break;
+    if (!r->header_only) {
+        ocspr_status_render(page, query.format, write_to_request, r, r->pool);
     }
     return OK;
 }

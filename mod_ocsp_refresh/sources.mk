@@ -17,12 +17,14 @@ OCSPR_CORE_SOURCES = \
 	ocspr_chain_search.c \
 	ocspr_chain_findings.c \
 	ocspr_chain_text.c \
+	ocspr_chain_conf.c \
 	ocspr_status.c \
 	ocspr_status_html.c \
 	ocspr_status_html_rows.c \
 	ocspr_status_json.c \
 	ocspr_status_metrics.c \
-	ocspr_status_query.c
+	ocspr_status_query.c \
+	ocspr_status_model.c
 
 # Glue: the httpd module.
 OCSPR_GLUE_SOURCES = \

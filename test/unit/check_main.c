@@ -22,7 +22,9 @@ int main(void)
     srunner_add_suite(sr, ocspr_suite_record());
     srunner_add_suite(sr, ocspr_suite_store());
     srunner_add_suite(sr, ocspr_suite_chain());
+    srunner_add_suite(sr, ocspr_suite_chain_conf());
     srunner_add_suite(sr, ocspr_suite_status());
+    srunner_add_suite(sr, ocspr_suite_status_model());
     srunner_add_suite(sr, ocspr_suite_engine());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);

@@ -19,7 +19,9 @@ Suite *ocspr_suite_policy(void);
 Suite *ocspr_suite_record(void);
 Suite *ocspr_suite_store(void);
 Suite *ocspr_suite_chain(void);
+Suite *ocspr_suite_chain_conf(void);
 Suite *ocspr_suite_status(void);
+Suite *ocspr_suite_status_model(void);
 Suite *ocspr_suite_engine(void);
 
 /* A pool per test: tc_add_pool_fixture adds a checked fixture that creates
