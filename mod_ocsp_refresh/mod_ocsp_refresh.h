@@ -8,14 +8,12 @@
 #include "http_log.h"
 
 #include "ocspr_cert.h"
-#include "ocspr_http.h"
-#include "ocspr_policy.h"
-#include "ocspr_response.h"
+#include "ocspr_conf.h"
 
 extern module AP_MODULE_DECLARE_DATA ocsp_refresh_module;
 APLOG_USE_MODULE(ocsp_refresh);
 
-#define OCSPR_UNSET (-1)
+#define OCSPR_UNSET OCSPR_CONF_UNSET
 
 /* Per server (vhost) configuration. The process-wide settings live only in
  * the base server's record (directives are GLOBAL_ONLY). */

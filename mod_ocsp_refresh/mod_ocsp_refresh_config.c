@@ -1,16 +1,14 @@
 /* Directives, and the per-server configuration records they fill.
  *
- * One handler per kind of value (flag, seconds, percent, URL, directory,
- * cache spec). What differs between directives of one kind (the field, the
+ * One parser per kind of value (seconds, percent, URL, directory), in the
+ * core (ocspr_conf.c) with the defaults; here On|Off, the cache spec (its
+ * provider must be loaded) and what needs httpd: cmd_parms and the scope.
+ * What differs between directives of one kind (the field, the parser, the
  * range, the scope, the word for "no limit") is a row of a table handed to
  * the handler in cmd->info, so adding a directive adds a row, not a branch.
- *
- * Defaults live in one place each: the refresh policy's and the transport's
- * in the core (ocspr_policy_default, ocspr_http_opts_default), the rest in
- * ocspr_glue_defaults below. A field left unset in the configuration takes
- * its default when an accessor reads it, never earlier, so a vhost can tell
- * "not said" from "said the default". */
-#include <apr_lib.h>
+ * A field left unset in the configuration takes its default when an
+ * accessor reads it, never earlier, so a vhost can tell "not said" from
+ * "said the default". */
 #include <apr_strings.h>
 
 #include "ap_provider.h"
@@ -18,27 +16,6 @@
 #include "http_core.h"
 
 #include "mod_ocsp_refresh.h"
-
-/* Defaults of the settings the core has no opinion on. */
-static const struct {
-    int enabled;
-    const char *cache_spec;
-    const char *store_dir;                /* relative to ServerRoot */
-    apr_interval_time_t startup_timeout;
-    apr_interval_time_t max_age;          /* 0: no limit */
-    int strict;
-    int diagnostics;
-    int status_actions;
-} ocspr_glue_defaults = {
-    .enabled = 0,
-    .cache_spec = "shmcb",
-    .store_dir = "ocsp-refresh",
-    .startup_timeout = apr_time_from_sec(5),
-    .max_age = 0,
-    .strict = 0,
-    .diagnostics = 1,
-    .status_actions = 0,
-};
 
 ocspr_srv_conf_t *ocspr_srv_conf(const server_rec *s)
 {
@@ -103,9 +80,8 @@ void *ocspr_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
 typedef struct {
     apr_size_t field;        /* offset of the value in ocspr_srv_conf_t */
     int global_only;         /* process-wide: refused inside <VirtualHost> */
-    long min, max;           /* numbers: the accepted range */
-    const char *off_word;    /* seconds: a word that means "no limit" (stored as 0), or NULL */
-    const char *meaning;     /* percent: what the share is of, for the error message */
+    ocspr_conf_parse_fn *parse;   /* values of one argument: the parser of their kind */
+    ocspr_conf_limits_t limits;
 } ocspr_directive_t;
 
 #define AT(f) APR_OFFSETOF(ocspr_srv_conf_t, f)
@@ -113,19 +89,24 @@ typedef struct {
 /* Ranges keep a typo from taking the server down or hammering a CA. */
 static const ocspr_directive_t
     row_enabled = { .field = AT(enabled) },
-    row_responder = { .field = AT(responder) },
+    row_responder = { .field = AT(responder), .parse = ocspr_conf_parse_url },
     row_cache = { .field = AT(cache_spec), .global_only = 1 },
-    row_store = { .field = AT(store_dir), .global_only = 1 },
-    row_window = { .field = AT(window_percent), .global_only = 1, .min = 1, .max = 99,
-                   .meaning = "the share of a response's validity after which it is refreshed" },
-    row_check_interval = { .field = AT(check_interval), .global_only = 1, .min = 1, .max = 86400 },
-    row_timeout = { .field = AT(timeout), .global_only = 1, .min = 1, .max = 300 },
-    row_startup_timeout = { .field = AT(startup_timeout), .global_only = 1, .min = 0, .max = 600 },
+    row_store = { .field = AT(store_dir), .global_only = 1, .parse = ocspr_conf_parse_dir },
+    row_window = { .field = AT(window_percent), .global_only = 1,
+                   .parse = ocspr_conf_parse_percent, .limits = { .min = 1, .max = 99,
+                   .meaning = "the share of a response's validity after which it is refreshed" } },
+    row_check_interval = { .field = AT(check_interval), .global_only = 1,
+                           .parse = ocspr_conf_parse_seconds,
+                           .limits = { .min = 1, .max = 86400 } },
+    row_timeout = { .field = AT(timeout), .global_only = 1,
+                    .parse = ocspr_conf_parse_seconds, .limits = { .min = 1, .max = 300 } },
+    row_startup_timeout = { .field = AT(startup_timeout), .global_only = 1,
+                            .parse = ocspr_conf_parse_seconds, .limits = { .min = 0, .max = 600 } },
     /* At least a minute, so that a clock running a little ahead of the CA's
      * cannot make every fresh response too old; at most a year. */
-    row_max_age = { .field = AT(max_age), .global_only = 1, .min = 60, .max = 365L * 86400,
-                    .off_word = "off" },
-    row_proxy = { .field = AT(proxy), .global_only = 1 },
+    row_max_age = { .field = AT(max_age), .global_only = 1, .parse = ocspr_conf_parse_seconds,
+                    .limits = { .min = 60, .max = 365L * 86400, .off_word = "off" } },
+    row_proxy = { .field = AT(proxy), .global_only = 1, .parse = ocspr_conf_parse_url },
     row_strict = { .field = AT(strict), .global_only = 1 },
     row_diagnostics = { .field = AT(diagnostics), .global_only = 1 },
     row_status_actions = { .field = AT(status_actions), .global_only = 1 };
@@ -147,25 +128,6 @@ static const char *check_scope(cmd_parms *cmd)
     return spec_of(cmd)->global_only ? ap_check_cmd_context(cmd, GLOBAL_ONLY) : NULL;
 }
 
-/* Is arg a whole decimal number in the directive's range (followed by the
- * optional suffix character)? */
-static int parse_number(long *out, const ocspr_directive_t *spec, const char *arg, char suffix)
-{
-    char *end;
-    long v;
-
-    errno = 0;
-    v = strtol(arg, &end, 10);
-    if (suffix && *end == suffix) {
-        end++;
-    }
-    if (errno || end == arg || *end != '\0' || v < spec->min || v > spec->max) {
-        return 0;
-    }
-    *out = v;
-    return 1;
-}
-
 /* ---------------------------------------------------------- the handlers */
 
 /* On|Off (httpd itself rejects anything else: "... must be On or Off"). */
@@ -180,84 +142,14 @@ static const char *set_flag(cmd_parms *cmd, void *dc, int flag)
     return NULL;
 }
 
-/* A whole number of seconds in the range, or the "off" word when there is one. */
-static const char *set_seconds(cmd_parms *cmd, void *dc, const char *arg)
+/* A value of one argument, checked and stored by the parser of its kind. */
+static const char *set_value(cmd_parms *cmd, void *dc, const char *arg)
 {
     const ocspr_directive_t *spec = spec_of(cmd);
     const char *err = check_scope(cmd);
-    long v;
 
-    if (err) {
-        return err;
-    }
-    if (spec->off_word && !strcasecmp(arg, spec->off_word)) {
-        *FIELD(cmd, apr_interval_time_t) = 0;
-        return NULL;
-    }
-    if (!parse_number(&v, spec, arg, 0)) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a number of seconds from %ld to %ld%s%s",
-                            cmd->cmd->name, arg, spec->min, spec->max,
-                            spec->off_word ? ", or " : "", spec->off_word ? spec->off_word : "");
-    }
-    *FIELD(cmd, apr_interval_time_t) = apr_time_from_sec(v);
-    return NULL;
-}
-
-/* A whole percentage in the range, with or without '%'. */
-static const char *set_percent(cmd_parms *cmd, void *dc, const char *arg)
-{
-    const ocspr_directive_t *spec = spec_of(cmd);
-    const char *err = check_scope(cmd);
-    long v;
-
-    if (err) {
-        return err;
-    }
-    if (!parse_number(&v, spec, arg, '%')) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a percentage from %ld to %ld (%s)",
-                            cmd->cmd->name, arg, spec->min, spec->max, spec->meaning);
-    }
-    *FIELD(cmd, int) = (int)v;
-    return NULL;
-}
-
-/* An http:// URL with a host. https is refused here, where the admin sees
- * it, rather than at every fetch. */
-static const char *set_url(cmd_parms *cmd, void *dc, const char *arg)
-{
-    const char *err = check_scope(cmd);
-    apr_uri_t uri;
-
-    if (err) {
-        return err;
-    }
-    if (apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS || !uri.scheme || !uri.hostname) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a URL (expected http://host[:port]/...)",
-                            cmd->cmd->name, arg);
-    }
-    if (strcasecmp(uri.scheme, "http")) {
-        return apr_psprintf(cmd->pool, "%s: '%s' uses %s; OCSP is fetched over plain http:// "
-                            "(responses are signed, RFC 6960), give an http:// URL",
-                            cmd->cmd->name, arg, uri.scheme);
-    }
-    *FIELD(cmd, const char *) = arg;
-    return NULL;
-}
-
-/* A directory (relative ones are taken from ServerRoot when read), or "none". */
-static const char *set_dir(cmd_parms *cmd, void *dc, const char *arg)
-{
-    const char *err = check_scope(cmd);
-
-    if (err) {
-        return err;
-    }
-    if (!*arg) {
-        return apr_psprintf(cmd->pool, "%s: give a directory, or 'none' to keep responses in "
-                            "memory only", cmd->cmd->name);
-    }
-    *FIELD(cmd, const char *) = arg;
-    return NULL;
+    return err ? err : spec->parse(FIELD(cmd, void), cmd->pool, cmd->cmd->name, &spec->limits,
+                                   arg);
 }
 
 static const char *socache_provider_list(apr_pool_t *p)
@@ -280,13 +172,12 @@ static const char *socache_provider_list(apr_pool_t *p)
 static const char *set_cache(cmd_parms *cmd, void *dc, const char *arg)
 {
     const char *err = check_scope(cmd);
-    const char *sep, *name;
+    const char *name;
 
     if (err) {
         return err;
     }
-    sep = ap_strchr_c(arg, ':');
-    name = sep ? apr_pstrmemdup(cmd->temp_pool, arg, (apr_size_t)(sep - arg)) : arg;
+    name = ocspr_conf_cache_provider(cmd->temp_pool, arg);
     if (!ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name, AP_SOCACHE_PROVIDER_VERSION)) {
         return apr_psprintf(cmd->pool, "%s: unknown socache provider '%s'; "
                             "loaded providers: %s (LoadModule socache_%s_module to use it)",
@@ -303,23 +194,23 @@ static const char *set_cache(cmd_parms *cmd, void *dc, const char *arg)
 const command_rec ocspr_cmds[] = {
     AP_INIT_FLAG("OCSPRefresh", set_flag, ROW(row_enabled), RSRC_CONF,
                  "On to have mod_ocsp_refresh staple this server's certificates"),
-    AP_INIT_TAKE1("OCSPRefreshResponder", set_url, ROW(row_responder), RSRC_CONF,
+    AP_INIT_TAKE1("OCSPRefreshResponder", set_value, ROW(row_responder), RSRC_CONF,
                   "http:// URL of the OCSP responder, overriding the certificates' own"),
     AP_INIT_TAKE1("OCSPRefreshCache", set_cache, ROW(row_cache), RSRC_CONF,
                   "socache provider for responses, e.g. shmcb, shmcb:/path(bytes), memcache:host:port"),
-    AP_INIT_TAKE1("OCSPRefreshStore", set_dir, ROW(row_store), RSRC_CONF,
+    AP_INIT_TAKE1("OCSPRefreshStore", set_value, ROW(row_store), RSRC_CONF,
                   "directory where responses survive restarts, or 'none'"),
-    AP_INIT_TAKE1("OCSPRefreshWindow", set_percent, ROW(row_window), RSRC_CONF,
+    AP_INIT_TAKE1("OCSPRefreshWindow", set_value, ROW(row_window), RSRC_CONF,
                   "refresh after this percentage of a response's validity (1-99)"),
-    AP_INIT_TAKE1("OCSPRefreshCheckInterval", set_seconds, ROW(row_check_interval), RSRC_CONF,
+    AP_INIT_TAKE1("OCSPRefreshCheckInterval", set_value, ROW(row_check_interval), RSRC_CONF,
                   "longest sleep of the maintenance thread, in seconds"),
-    AP_INIT_TAKE1("OCSPRefreshTimeout", set_seconds, ROW(row_timeout), RSRC_CONF,
+    AP_INIT_TAKE1("OCSPRefreshTimeout", set_value, ROW(row_timeout), RSRC_CONF,
                   "per-request responder timeout, in seconds"),
-    AP_INIT_TAKE1("OCSPRefreshStartupTimeout", set_seconds, ROW(row_startup_timeout), RSRC_CONF,
+    AP_INIT_TAKE1("OCSPRefreshStartupTimeout", set_value, ROW(row_startup_timeout), RSRC_CONF,
                   "total seconds the startup prefetch may take, 0 for no limit"),
-    AP_INIT_TAKE1("OCSPRefreshMaxAge", set_seconds, ROW(row_max_age), RSRC_CONF,
+    AP_INIT_TAKE1("OCSPRefreshMaxAge", set_value, ROW(row_max_age), RSRC_CONF,
                   "refuse responses produced longer ago than this many seconds, or off"),
-    AP_INIT_TAKE1("OCSPRefreshProxy", set_url, ROW(row_proxy), RSRC_CONF,
+    AP_INIT_TAKE1("OCSPRefreshProxy", set_value, ROW(row_proxy), RSRC_CONF,
                   "http:// proxy for responder requests"),
     AP_INIT_FLAG("OCSPRefreshStrict", set_flag, ROW(row_strict), RSRC_CONF,
                  "On to make a configuration check fail on a finding that breaks stapling"),
@@ -338,7 +229,7 @@ const command_rec ocspr_cmds[] = {
 
 int ocspr_conf_enabled(const server_rec *s)
 {
-    return OR_DEFAULT(ocspr_srv_conf(s)->enabled, ocspr_glue_defaults.enabled);
+    return OR_DEFAULT(ocspr_srv_conf(s)->enabled, ocspr_conf_defaults.enabled);
 }
 
 const char *ocspr_conf_responder(const server_rec *s)
@@ -348,68 +239,50 @@ const char *ocspr_conf_responder(const server_rec *s)
 
 int ocspr_conf_strict(const server_rec *s)
 {
-    return OR_DEFAULT(ocspr_srv_conf(s)->strict, ocspr_glue_defaults.strict);
+    return OR_DEFAULT(ocspr_srv_conf(s)->strict, ocspr_conf_defaults.strict);
 }
 
 int ocspr_conf_diagnostics(const server_rec *s)
 {
-    return OR_DEFAULT(ocspr_srv_conf(s)->diagnostics, ocspr_glue_defaults.diagnostics);
+    return OR_DEFAULT(ocspr_srv_conf(s)->diagnostics, ocspr_conf_defaults.diagnostics);
 }
 
 int ocspr_conf_status_actions(const server_rec *s)
 {
-    return OR_DEFAULT(ocspr_srv_conf(s)->status_actions, ocspr_glue_defaults.status_actions);
+    return OR_DEFAULT(ocspr_srv_conf(s)->status_actions, ocspr_conf_defaults.status_actions);
 }
 
 const char *ocspr_conf_store_dir(const server_rec *s, apr_pool_t *p)
 {
-    const char *dir = ocspr_srv_conf(s)->store_dir;
+    const char *dir = ocspr_conf_store_dir_name(ocspr_srv_conf(s)->store_dir);
 
-    if (dir && !strcasecmp(dir, "none")) {
-        return NULL;
-    }
-    return ap_server_root_relative(p, dir ? dir : ocspr_glue_defaults.store_dir);
+    return dir ? ap_server_root_relative(p, dir) : NULL;
 }
 
 const char *ocspr_conf_cache_spec(const server_rec *s)
 {
     const char *spec = ocspr_srv_conf(s)->cache_spec;
 
-    return spec ? spec : ocspr_glue_defaults.cache_spec;
+    return spec ? spec : ocspr_conf_defaults.cache_spec;
 }
 
 apr_interval_time_t ocspr_conf_startup_timeout(const server_rec *s)
 {
-    return OR_DEFAULT(ocspr_srv_conf(s)->startup_timeout, ocspr_glue_defaults.startup_timeout);
+    return OR_DEFAULT(ocspr_srv_conf(s)->startup_timeout, ocspr_conf_defaults.startup_timeout);
 }
 
 void ocspr_conf_policy(ocspr_policy_t *pol, const server_rec *s)
 {
-    const ocspr_srv_conf_t *conf = ocspr_srv_conf(s);
-
-    ocspr_policy_default(pol);
-    pol->window_percent = OR_DEFAULT(conf->window_percent, pol->window_percent);
-    pol->check_interval = OR_DEFAULT(conf->check_interval, pol->check_interval);
+    ocspr_conf_apply_policy(pol, ocspr_srv_conf(s)->window_percent,
+                            ocspr_srv_conf(s)->check_interval);
 }
 
 void ocspr_conf_http_opts(ocspr_http_opts_t *opts, const server_rec *s)
 {
-    const ocspr_srv_conf_t *conf = ocspr_srv_conf(s);
-
-    ocspr_http_opts_default(opts);
-    opts->total_timeout = OR_DEFAULT(conf->timeout, opts->total_timeout);
-    /* A connect may not outlast the whole exchange it is part of. */
-    if (opts->connect_timeout > opts->total_timeout) {
-        opts->connect_timeout = opts->total_timeout;
-    }
-    opts->proxy_url = conf->proxy;
+    ocspr_conf_apply_http(opts, ocspr_srv_conf(s)->timeout, ocspr_srv_conf(s)->proxy);
 }
 
 void ocspr_conf_validate_opts(ocspr_validate_opts_t *opts, const server_rec *s)
 {
-    /* Zero size, negative skew and zero now ask the validator for its own
-     * defaults (include/ocspr_response.h). */
-    memset(opts, 0, sizeof(*opts));
-    opts->clock_skew = -1;
-    opts->max_age = OR_DEFAULT(ocspr_srv_conf(s)->max_age, ocspr_glue_defaults.max_age);
+    ocspr_conf_apply_validate(opts, ocspr_srv_conf(s)->max_age);
 }

@@ -13,6 +13,7 @@ OCSPR_CORE_SOURCES = \
 	ocspr_engine.c \
 	ocspr_record.c \
 	ocspr_store.c \
+	ocspr_conf.c \
 	ocspr_chain.c \
 	ocspr_chain_search.c \
 	ocspr_chain_findings.c \

@@ -21,6 +21,7 @@ int main(void)
     srunner_add_suite(sr, ocspr_suite_policy());
     srunner_add_suite(sr, ocspr_suite_record());
     srunner_add_suite(sr, ocspr_suite_store());
+    srunner_add_suite(sr, ocspr_suite_conf());
     srunner_add_suite(sr, ocspr_suite_chain());
     srunner_add_suite(sr, ocspr_suite_chain_conf());
     srunner_add_suite(sr, ocspr_suite_status());

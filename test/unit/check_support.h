@@ -18,6 +18,7 @@ Suite *ocspr_suite_fetch(void);
 Suite *ocspr_suite_policy(void);
 Suite *ocspr_suite_record(void);
 Suite *ocspr_suite_store(void);
+Suite *ocspr_suite_conf(void);
 Suite *ocspr_suite_chain(void);
 Suite *ocspr_suite_chain_conf(void);
 Suite *ocspr_suite_status(void);
