@@ -148,14 +148,17 @@ typedef struct {
     ocspr_chain_run_cert_t *rcert;  /* the run's record of it, NULL if unreadable */
 } ocspr_chain_cctx_t;
 
+/* The hash of run->blocks: a PEM block, from its BEGIN line to its END line. */
+unsigned int ocspr_chain_block_hash(const char *key, apr_ssize_t *klen);
 /* The file at path, read at most once per run (never NULL). */
 const ocspr_chain_file_t *ocspr_chain_run_file(ocspr_chain_run_t *run, const char *path);
 /* Load the file of `setting` for a vhost and remember who uses it. */
 void ocspr_chain_load(ocspr_chain_vctx_t *vc, ocspr_chain_loaded_t *l,
                       const ocspr_chain_setting_t *setting, const char *directive);
-/* The vhosts other than vh that use path, with the directive and where. */
-apr_array_header_t *ocspr_chain_other_users(ocspr_chain_run_t *run, const char *path,
-                                            const ocspr_chain_vhost_t *vh);
+/* The first max uses of path by vhosts other than vh (directive and where),
+ * and in *ptotal how many there are. */
+apr_array_header_t *ocspr_chain_other_users(int *ptotal, ocspr_chain_run_t *run, const char *path,
+                                            const ocspr_chain_vhost_t *vh, int max);
 /* SSLCACertificateFile/Path as mod_ssl's SSL_CTX_load_verify_file/dir,
  * built once per distinct pair. */
 apr_status_t ocspr_chain_setup_store(ocspr_chain_vctx_t *vc);

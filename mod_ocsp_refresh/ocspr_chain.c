@@ -28,7 +28,7 @@ apr_status_t ocspr_chain_run_create(ocspr_chain_run_t **prun, apr_pool_t *p, apr
     run->p = p;
     run->now = now;
     run->files = apr_hash_make(p);
-    run->blocks = apr_hash_make(p);
+    run->blocks = apr_hash_make_custom(p, ocspr_chain_block_hash);
     /* Before any certificate: their pool cleanups must run first. */
     ocspr_cert_lite_ctx_create(&run->lite, p);
     run->stores = apr_hash_make(p);
@@ -306,23 +306,24 @@ static int search_breaks(ocspr_chain_run_t *run, const ocspr_chain_vrec_t *vr,
 static const char *shared_note(ocspr_chain_run_t *run, const ocspr_chain_vrec_t *vr,
                                const char *path)
 {
-    apr_array_header_t *others = ocspr_chain_other_users(run, path, vr->vh);
+    int total;
+    apr_array_header_t *others = ocspr_chain_other_users(&total, run, path, vr->vh, 5);
     const char *text = "";
     int i;
 
-    if (others->nelts == 0) {
+    if (total == 0) {
         return "";
     }
-    for (i = 0; i < others->nelts && i < 5; i++) {
+    for (i = 0; i < others->nelts; i++) {
         const ocspr_chain_use_t *u = &APR_ARRAY_IDX(others, i, ocspr_chain_use_t);
 
         text = apr_psprintf(run->p, "%s%svhost %s (%s at %s)", text, i ? ", " : "", u->vh->name,
                             u->directive, ocspr_chain_where(run->p, u->setting));
     }
     return apr_psprintf(run->p, " Note: %s is also used by %s%s; the change applies to %s too.",
-                        path, text, others->nelts > 5
-                        ? apr_psprintf(run->p, " and %d more vhosts", others->nelts - 5) : "",
-                        others->nelts == 1 ? "that vhost" : "them");
+                        path, text, total > others->nelts
+                        ? apr_psprintf(run->p, " and %d more vhosts", total - others->nelts) : "",
+                        total == 1 ? "that vhost" : "them");
 }
 
 static void settle(ocspr_chain_run_t *run, ocspr_chain_vrec_t *vr)

@@ -62,6 +62,21 @@ static const char *read_small_file(apr_pool_t *p, const char *path, apr_size_t *
     return buf;
 }
 
+unsigned int ocspr_chain_block_hash(const char *key, apr_ssize_t *klen)
+{
+    /* The bytes before the END line encode the signature, different in
+     * every certificate: hashing them alone spreads blocks as well as the
+     * whole text would, at a tenth of the cost (equal hashes are compared
+     * in full). */
+    apr_ssize_t from = *klen > 128 ? *klen - 128 : 0;
+    unsigned int h = (unsigned int)*klen;
+
+    for (; from < *klen; from++) {
+        h = h * 33 + (unsigned char)key[from];
+    }
+    return h;
+}
+
 /* One PEM CERTIFICATE block (from its BEGIN line to its END line), decoded
  * as the general loader decodes it, parsed without its key; NULL when it
  * is anything else than one certificate. */
@@ -194,17 +209,20 @@ void ocspr_chain_load(ocspr_chain_vctx_t *vc, ocspr_chain_loaded_t *l,
     use->setting = setting;
 }
 
-apr_array_header_t *ocspr_chain_other_users(ocspr_chain_run_t *run, const char *path,
-                                            const ocspr_chain_vhost_t *vh)
+apr_array_header_t *ocspr_chain_other_users(int *ptotal, ocspr_chain_run_t *run, const char *path,
+                                            const ocspr_chain_vhost_t *vh, int max)
 {
     apr_array_header_t *uses = apr_hash_get(run->uses, path, APR_HASH_KEY_STRING);
-    apr_array_header_t *others = apr_array_make(run->p, 2, sizeof(ocspr_chain_use_t));
+    apr_array_header_t *others = apr_array_make(run->p, max, sizeof(ocspr_chain_use_t));
     int i;
 
+    /* Thousands of vhosts may share the file, each with a finding about
+     * it: count them all, copy only what is named. */
+    *ptotal = 0;
     for (i = 0; uses != NULL && i < uses->nelts; i++) {
         const ocspr_chain_use_t *u = &APR_ARRAY_IDX(uses, i, ocspr_chain_use_t);
 
-        if (u->vh != vh) {
+        if (u->vh != vh && (*ptotal)++ < max) {
             *(ocspr_chain_use_t *)apr_array_push(others) = *u;
         }
     }

@@ -786,6 +786,33 @@ START_TEST(shared_chain_file_fix_appends_and_names_the_other_vhosts)
 }
 END_TEST
 
+START_TEST(shared_file_note_names_five_vhosts_and_counts_the_rest)
+{
+    const char *other = compose("other.pem", "other-root.pem", NULL);
+    const char *good = ocspr_test_pki_path(ocspr_test_pool, "good.pem");
+    ocspr_chain_run_t *run;
+    ocspr_chain_report_t *first = NULL, *r;
+    ocspr_chain_totals_t t;
+    const ocspr_chain_finding_t *f;
+    int i;
+
+    ck_assert_int_eq(ocspr_chain_run_create(&run, ocspr_test_pool, apr_time_now()), APR_SUCCESS);
+    for (i = 0; i < 8; i++) {
+        ck_assert_int_eq(ocspr_chain_run_add(&r, run, named_vhost(
+            apr_psprintf(ocspr_test_pool, "v%d.test:443", i), 10 * (i + 1), good, other)),
+            APR_SUCCESS);
+        first = first != NULL ? first : r;
+    }
+    ocspr_chain_run_finish(run, &t);
+    f = &APR_ARRAY_IDX(first->findings, 0, ocspr_chain_finding_t);
+    assert_has(f, apr_psprintf(ocspr_test_pool, "Note: %s is also used by vhost v1.test:443 "
+                               "(SSLCertificateChainFile at " CONF ":23)", other));
+    assert_has(f, "vhost v5.test:443 (SSLCertificateChainFile at " CONF ":63) and 2 more "
+               "vhosts; the change applies to them too.");
+    ck_assert_ptr_null(strstr(f->message, "v6.test"));
+}
+END_TEST
+
 START_TEST(files_are_read_once_per_run)
 {
     const char *chain = compose("chain.pem", "int.pem", NULL);
@@ -844,6 +871,7 @@ Suite *ocspr_suite_chain(void)
     tcase_add_test(tc, refresh_only_vhost_without_a_primed_certificate_gets_no_callback);
     tcase_add_test(tc, rekeyed_intermediate_in_ca_path_gives_both_fixes_with_their_files);
     tcase_add_test(tc, shared_chain_file_fix_appends_and_names_the_other_vhosts);
+    tcase_add_test(tc, shared_file_note_names_five_vhosts_and_counts_the_rest);
     tcase_add_test(tc, files_are_read_once_per_run);
     suite_add_tcase(s, tc);
     return s;
