@@ -18,6 +18,16 @@ void ocspr_status_row_init(ocspr_status_row_t *row, apr_pool_t *p, const ocspr_c
 /* The response, attempts and fleet counters of the certificate's state. */
 void ocspr_status_row_from_state(ocspr_status_row_t *row, const ocspr_cert_state_t *st);
 
+/* A fresh form token of a configuration generation (hex). */
+apr_status_t ocspr_status_new_token(const char **ptoken, apr_pool_t *p);
+
+/* Why a GET of the page is refused, or NULL with *q the parsed query
+ * string args (NULL for none): a bad query (400), or an action asked for
+ * with a GET (405), which a link or an <img> could trigger. Sets *status to
+ * the HTTP status to answer with. */
+const char *ocspr_status_get_refusal(int *status, ocspr_status_query_t *q, apr_pool_t *p,
+                                     const char *args);
+
 /* Why a "refresh now" POST is refused before its form is read, or NULL:
  * actions are off (OCSPRefreshStatusActions), or a browser says the
  * request comes from another site. origin and fetch_site are the request's

@@ -16,7 +16,6 @@
 #include "mod_ocsp_refresh_status.h"
 #include "ocspr_status_model.h"
 
-#define ACTION_TOKEN_BYTES 16
 /* A form has three short fields; anything bigger is not ours. */
 #define ACTION_FORM_MAX 4096
 
@@ -34,17 +33,14 @@ static apr_status_t forget_token(void *data)
 static int status_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                               server_rec *s)
 {
-    unsigned char raw[ACTION_TOKEN_BYTES];
-    apr_status_t rv = apr_generate_random_bytes(raw, sizeof(raw));
+    apr_status_t rv = ocspr_status_new_token(&action_token, pconf);
 
     if (rv != APR_SUCCESS) {
         /* Without a token no action can be accepted; the page still works. */
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, OCSPR_T_STATUS_REFUSED ": no random bytes "
                      "for the status page's form token; refresh actions are disabled");
-        action_token = NULL;
         return OK;
     }
-    action_token = ocspr_hex(pconf, raw, sizeof(raw));
     apr_pool_cleanup_register(pconf, NULL, forget_token, apr_pool_cleanup_null);
     return OK;
 }
@@ -232,6 +228,7 @@ static int status_handler(request_rec *r)
     ocspr_status_query_t query;
     const char *why;
     const char *const *header;
+    int status;
 
     if (!r->handler || strcmp(r->handler, OCSPR_STATUS_HANDLER)) {
         return DECLINED;
@@ -244,15 +241,9 @@ static int status_handler(request_rec *r)
         return refuse(r, HTTP_METHOD_NOT_ALLOWED, "The OCSP status page answers GET (and POST "
                       "for its actions).");
     }
-    why = ocspr_status_parse_query(&query, r->pool, r->args);
+    why = ocspr_status_get_refusal(&status, &query, r->pool, r->args);
     if (why) {
-        return refuse(r, HTTP_BAD_REQUEST, apr_pstrcat(r->pool, "Bad query string: ", why, ".",
-                                                       NULL));
-    }
-    if (query.has_action) {
-        /* A link or an <img> could trigger a GET: actions are POST only. */
-        return refuse(r, HTTP_METHOD_NOT_ALLOWED, "Actions need a POST from the status page's "
-                      "form; a GET never changes anything.");
+        return refuse(r, status, why);
     }
     page = build_page(r, e);
     page->filter = &query.filter;

@@ -1,6 +1,7 @@
 /* The status page's rows, its action checks and its formats' headers. */
 #include <string.h>
 #include <strings.h>
+#include <apr_general.h>
 #include <apr_strings.h>
 
 #include "ocspr_status_model.h"
@@ -8,6 +9,9 @@
 /* The HTTP statuses a refused action answers with. */
 #define HTTP_STATUS_BAD_REQUEST 400
 #define HTTP_STATUS_FORBIDDEN   403
+#define HTTP_STATUS_METHOD_NOT_ALLOWED 405
+
+#define TOKEN_BYTES 16
 
 void ocspr_status_row_init(ocspr_status_row_t *row, apr_pool_t *p, const ocspr_cert_t *cert)
 {
@@ -45,6 +49,31 @@ void ocspr_status_row_from_state(ocspr_status_row_t *row, const ocspr_cert_state
     row->fleet_published = st->fleet_published;
     row->fleet_rejected = st->fleet_rejected;
     row->fleet_reject_reason = st->fleet_reject_reason;
+}
+
+apr_status_t ocspr_status_new_token(const char **ptoken, apr_pool_t *p)
+{
+    unsigned char raw[TOKEN_BYTES];
+    apr_status_t rv = apr_generate_random_bytes(raw, sizeof(raw));
+
+    *ptoken = rv == APR_SUCCESS ? ocspr_hex(p, raw, sizeof(raw)) : NULL;
+    return rv;
+}
+
+const char *ocspr_status_get_refusal(int *status, ocspr_status_query_t *q, apr_pool_t *p,
+                                     const char *args)
+{
+    const char *why = ocspr_status_parse_query(q, p, args);
+
+    if (why) {
+        *status = HTTP_STATUS_BAD_REQUEST;
+        return apr_pstrcat(p, "Bad query string: ", why, ".", NULL);
+    }
+    if (q->has_action) {
+        *status = HTTP_STATUS_METHOD_NOT_ALLOWED;
+        return "Actions need a POST from the status page's form; a GET never changes anything.";
+    }
+    return NULL;
 }
 
 /* Browsers send Origin (and Sec-Fetch-Site) with every POST. */

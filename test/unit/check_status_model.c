@@ -91,6 +91,37 @@ START_TEST(row_from_state_copies_every_field)
 }
 END_TEST
 
+START_TEST(tokens_are_fresh_hex)
+{
+    const char *a, *b;
+
+    ck_assert_int_eq(ocspr_status_new_token(&a, ocspr_test_pool), APR_SUCCESS);
+    ck_assert_int_eq(ocspr_status_new_token(&b, ocspr_test_pool), APR_SUCCESS);
+    ck_assert_uint_eq(strlen(a), 32);
+    ck_assert_uint_eq(strspn(a, "0123456789abcdefABCDEF"), 32);
+    ck_assert_str_ne(a, b);
+}
+END_TEST
+
+START_TEST(get_refusal_bad_query_and_actions)
+{
+    ocspr_status_query_t q;
+    int status = 0;
+    const char *why;
+
+    ck_assert_ptr_null(ocspr_status_get_refusal(&status, &q, ocspr_test_pool, NULL));
+    ck_assert_ptr_null(ocspr_status_get_refusal(&status, &q, ocspr_test_pool, "json"));
+    ck_assert_int_eq(q.format, OCSPR_STATUS_FORMAT_JSON);
+    why = ocspr_status_get_refusal(&status, &q, ocspr_test_pool, "state=nonsense");
+    ck_assert_ptr_nonnull(why);
+    ck_assert(strncmp(why, "Bad query string: ", 18) == 0);
+    ck_assert_int_eq(status, 400);
+    why = ocspr_status_get_refusal(&status, &q, ocspr_test_pool, "action=refresh&id=ab");
+    ck_assert_ptr_nonnull(strstr(why, "Actions need a POST"));
+    ck_assert_int_eq(status, 405);
+}
+END_TEST
+
 /* (Origin, Sec-Fetch-Site, own origin) -> refused with 403, or accepted. */
 static const struct {
     const char *origin, *site, *own;
@@ -248,6 +279,8 @@ Suite *ocspr_suite_status_model(void)
     ocspr_tc_add_pool_fixture(tc);
     tcase_add_test(tc, row_init_takes_the_certificate_and_holds_nothing);
     tcase_add_test(tc, row_from_state_copies_every_field);
+    tcase_add_test(tc, tokens_are_fresh_hex);
+    tcase_add_test(tc, get_refusal_bad_query_and_actions);
     tcase_add_loop_test(tc, action_refusal_by_origin, 0,
                         (int)(sizeof(origin_rows) / sizeof(origin_rows[0])));
     tcase_add_test(tc, action_refused_when_actions_are_off);
