@@ -56,14 +56,29 @@ void ocspr_chain_vhost_set_module(ocspr_chain_vhost_t *vh, int refresh_on, const
  * SSLCertificateFile: certs holds their paths (const char *). */
 void ocspr_chain_vhost_add_supplied(ocspr_chain_vhost_t *vh, const apr_array_header_t *certs);
 
-/* Did mod_ssl prime the certificate with this id? */
-typedef int ocspr_chain_primed_fn(void *baton, const unsigned char id[OCSPR_CERT_ID_LEN]);
+/* One diagnostics pass over a configuration: the run, and each analysed
+ * vhost's report with the glue's handle of that vhost (baton: a server_rec
+ * in httpd), under which its findings are logged. */
+typedef struct ocspr_chain_pass_t ocspr_chain_pass_t;
 
-/* The startup cross-check, before ocspr_chain_run_finish: each certificate
- * of a vhost that wants stapling whose issuer the files give but that
- * mod_ssl did not prime is a finding. */
-void ocspr_chain_cross_check(ocspr_chain_run_t *run, ocspr_chain_report_t *report,
-                             ocspr_chain_primed_fn *primed, void *baton);
+apr_status_t ocspr_chain_pass_create(ocspr_chain_pass_t **ppass, apr_pool_t *p, apr_time_t now);
+
+/* Analyse one SSL vhost (ocspr_chain_run_add); vh must live as long as the
+ * pass. */
+apr_status_t ocspr_chain_pass_add(ocspr_chain_pass_t *pass, const ocspr_chain_vhost_t *vh,
+                                  void *baton);
+
+/* Did mod_ssl prime the certificate with this id (for the vhost baton)? */
+typedef int ocspr_chain_primed_fn(void *baton, const unsigned char id[OCSPR_CERT_ID_LEN]);
+/* Where each finding of the vhost baton goes. */
+typedef void ocspr_chain_finding_fn(void *baton, const ocspr_chain_finding_t *finding);
+
+/* Settle the pass and hand every finding to report, vhost by vhost in the
+ * order they were added. With primed (the startup cross-check), each
+ * certificate of a vhost that wants stapling whose issuer the files give
+ * but that mod_ssl did not prime is a finding too. */
+void ocspr_chain_pass_finish(ocspr_chain_pass_t *pass, ocspr_chain_totals_t *totals,
+                             ocspr_chain_primed_fn *primed, ocspr_chain_finding_fn *report);
 
 /* The summary line after a run ("diagnostics at startup: 3 SSL vhosts, ..."),
  * without its tag. */

@@ -83,34 +83,16 @@ static void add_module_cert_files(ocspr_chain_vhost_t *vh, server_rec *s, apr_po
     }
 }
 
-static void log_report(server_rec *s, const ocspr_chain_report_t *report)
-{
-    int i;
-
-    for (i = 0; i < report->findings->nelts; i++) {
-        const ocspr_chain_finding_t *f = &APR_ARRAY_IDX(report->findings, i, ocspr_chain_finding_t);
-
-        ap_log_error(APLOG_MARK, (int)f->level, 0, s, "%s [%s] %s", f->tag, f->name, f->message);
-    }
-}
-
-/* One analysed vhost, to log its findings under its own server_rec. */
-typedef struct {
-    server_rec *s;
-    ocspr_chain_report_t *report;
-} analysed_t;
-
-/* Add one vhost to the run; *preport stays NULL when it is not an SSL vhost
- * (or has no certificate yet under -t). */
-static apr_status_t add_vhost(ocspr_chain_report_t **preport, ocspr_chain_run_t *run,
-                              server_rec *s, const ocspr_chain_scope_t *global,
+/* Add one vhost to the pass, unless it is not an SSL vhost (or has no
+ * certificate yet under -t). */
+static apr_status_t add_vhost(ocspr_chain_pass_t *pass, server_rec *s,
+                              const ocspr_chain_scope_t *global,
                               const ap_directive_t *section, apr_pool_t *p,
                               ocspr_diag_phase_t phase)
 {
     ocspr_chain_scope_t own, merged;
     ocspr_chain_vhost_t *vh;
 
-    *preport = NULL;
     if (section != NULL) {
         read_scope(&own, p, section->first_child);
         ocspr_chain_scope_merge(&merged, p, global, &own);
@@ -135,7 +117,7 @@ static apr_status_t add_vhost(ocspr_chain_report_t **preport, ocspr_chain_run_t 
         }
         add_module_cert_files(vh, s, p);
     }
-    return ocspr_chain_run_add(preport, run, vh);
+    return ocspr_chain_pass_add(pass, vh, s);
 }
 
 static int was_primed(void *s, const unsigned char id[OCSPR_CERT_ID_LEN])
@@ -143,18 +125,22 @@ static int was_primed(void *s, const unsigned char id[OCSPR_CERT_ID_LEN])
     return ocspr_module_was_primed(s, id);
 }
 
+static void log_finding(void *s, const ocspr_chain_finding_t *f)
+{
+    ap_log_error(APLOG_MARK, (int)f->level, 0, s, "%s [%s] %s", f->tag, f->name, f->message);
+}
+
 int ocspr_diag_run(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
                    ocspr_diag_phase_t phase)
 {
     ocspr_chain_scope_t global;
     ocspr_chain_totals_t totals;
-    ocspr_chain_run_t *run;
-    apr_array_header_t *analysed;
+    ocspr_chain_pass_t *pass;
     apr_hash_t *sections;
     server_rec *vs;
     apr_status_t rv;
     const char *why;
-    int i, fail;
+    int fail;
 
     /* On a normal start check_config runs in both config passes and the
      * startup pass repeats the analysis with the cross-check: only `-t`
@@ -167,11 +153,9 @@ int ocspr_diag_run(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
     }
     read_scope(&global, ptemp, ap_conftree);
     sections = vhost_sections(ptemp);
-    analysed = apr_array_make(ptemp, 64, sizeof(analysed_t));
-    ocspr_chain_run_create(&run, ptemp, apr_time_now());
+    ocspr_chain_pass_create(&pass, ptemp, apr_time_now());
     for (vs = s; vs != NULL; vs = vs->next) {
         const ap_directive_t *section = vs == s ? NULL : vhost_section(sections, ptemp, vs);
-        ocspr_chain_report_t *report;
 
         if (vs != s && section == NULL) {
             /* Not from a <VirtualHost> of the tree (made by another module):
@@ -180,29 +164,14 @@ int ocspr_diag_run(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
                          "section for vhost %s, skipped", vhost_id(ptemp, vs));
             continue;
         }
-        rv = add_vhost(&report, run, vs, &global, section, ptemp, phase);
+        rv = add_vhost(pass, vs, &global, section, ptemp, phase);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_ERR, rv, vs, OCSPR_T_DIAG_SUMMARY ": diagnostics "
                          "could not analyse vhost %s", vhost_id(ptemp, vs));
         }
-        if (report != NULL) {
-            analysed_t *a = apr_array_push(analysed);
-
-            a->s = vs;
-            a->report = report;
-        }
     }
-    for (i = 0; phase == OCSPR_DIAG_STARTUP && i < analysed->nelts; i++) {
-        const analysed_t *a = &APR_ARRAY_IDX(analysed, i, analysed_t);
-
-        ocspr_chain_cross_check(run, a->report, was_primed, a->s);
-    }
-    ocspr_chain_run_finish(run, &totals);
-    for (i = 0; i < analysed->nelts; i++) {
-        const analysed_t *a = &APR_ARRAY_IDX(analysed, i, analysed_t);
-
-        log_report(a->s, a->report);
-    }
+    ocspr_chain_pass_finish(pass, &totals, phase == OCSPR_DIAG_STARTUP ? was_primed : NULL,
+                            log_finding);
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, OCSPR_T_DIAG_SUMMARY ": %s",
                  ocspr_chain_summary(ptemp, &totals, phase == OCSPR_DIAG_STARTUP));
     /* A restart (configuration generation > 1) that failed would make httpd

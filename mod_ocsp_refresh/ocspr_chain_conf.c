@@ -164,19 +164,72 @@ void ocspr_chain_vhost_add_supplied(ocspr_chain_vhost_t *vh, const apr_array_hea
     }
 }
 
-void ocspr_chain_cross_check(ocspr_chain_run_t *run, ocspr_chain_report_t *report,
-                             ocspr_chain_primed_fn *primed, void *baton)
+/* An analysed vhost. */
+typedef struct {
+    void *baton;
+    ocspr_chain_report_t *report;
+} analysed_t;
+
+struct ocspr_chain_pass_t {
+    ocspr_chain_run_t *run;
+    apr_array_header_t *analysed;       /* analysed_t */
+};
+
+apr_status_t ocspr_chain_pass_create(ocspr_chain_pass_t **ppass, apr_pool_t *p, apr_time_t now)
+{
+    ocspr_chain_pass_t *pass = apr_pcalloc(p, sizeof(*pass));
+
+    pass->analysed = apr_array_make(p, 64, sizeof(analysed_t));
+    *ppass = pass;
+    return ocspr_chain_run_create(&pass->run, p, now);
+}
+
+apr_status_t ocspr_chain_pass_add(ocspr_chain_pass_t *pass, const ocspr_chain_vhost_t *vh,
+                                  void *baton)
+{
+    ocspr_chain_report_t *report = NULL;
+    apr_status_t rv = ocspr_chain_run_add(&report, pass->run, vh);
+
+    if (report != NULL) {
+        analysed_t *a = apr_array_push(pass->analysed);
+
+        a->baton = baton;
+        a->report = report;
+    }
+    return rv;
+}
+
+static void cross_check(ocspr_chain_run_t *run, const analysed_t *a,
+                        ocspr_chain_primed_fn *primed)
 {
     int i;
 
-    if (!report->stapling_wanted) {
+    if (!a->report->stapling_wanted) {
         return;
     }
-    for (i = 0; i < report->certs->nelts; i++) {
-        const ocspr_chain_cert_t *c = &APR_ARRAY_IDX(report->certs, i, ocspr_chain_cert_t);
+    for (i = 0; i < a->report->certs->nelts; i++) {
+        const ocspr_chain_cert_t *c = &APR_ARRAY_IDX(a->report->certs, i, ocspr_chain_cert_t);
 
-        if (c->issuer_found && !primed(baton, c->id)) {
-            ocspr_chain_add_not_primed(run, report, c);
+        if (c->issuer_found && !primed(a->baton, c->id)) {
+            ocspr_chain_add_not_primed(run, a->report, c);
+        }
+    }
+}
+
+void ocspr_chain_pass_finish(ocspr_chain_pass_t *pass, ocspr_chain_totals_t *totals,
+                             ocspr_chain_primed_fn *primed, ocspr_chain_finding_fn *report)
+{
+    int i, j;
+
+    for (i = 0; primed != NULL && i < pass->analysed->nelts; i++) {
+        cross_check(pass->run, &APR_ARRAY_IDX(pass->analysed, i, analysed_t), primed);
+    }
+    ocspr_chain_run_finish(pass->run, totals);
+    for (i = 0; i < pass->analysed->nelts; i++) {
+        const analysed_t *a = &APR_ARRAY_IDX(pass->analysed, i, analysed_t);
+
+        for (j = 0; j < a->report->findings->nelts; j++) {
+            report(a->baton, &APR_ARRAY_IDX(a->report->findings, j, ocspr_chain_finding_t));
         }
     }
 }

@@ -242,37 +242,69 @@ static int primed_answer;
 
 static int primed(void *baton, const unsigned char id[OCSPR_CERT_ID_LEN])
 {
-    (*(int *)baton)++;
+    ck_assert_str_eq(baton, "vhost handle");
     return primed_answer;
 }
 
-/* The good.test chain with stapling on: a finding only when not primed. */
-START_TEST(cross_check_reports_what_mod_ssl_did_not_prime)
+/* Findings as reported: "baton:code" lines. */
+static const char *reported;
+
+static void report(void *baton, const ocspr_chain_finding_t *f)
 {
-    int asked = 0, wanted = _i == 0;
-    ocspr_chain_scope_t sc = scope();
-    ocspr_chain_run_t *run;
-    ocspr_chain_report_t *r;
+    reported = apr_psprintf(ocspr_test_pool, "%s%s:%d\n", reported, (const char *)baton,
+                            (int)f->code);
+}
+
+static ocspr_chain_vhost_t *pki_vhost(const char *chain, int stapling)
+{
+    ocspr_chain_scope_t *sc = apr_palloc(ocspr_test_pool, sizeof(*sc));
+
+    ocspr_chain_scope_init(sc, ocspr_test_pool);
+    add(sc, "SSLCertificateFile", ocspr_test_pki_path(ocspr_test_pool, chain), 3);
+    add(sc, "SSLUseStapling", stapling ? "On" : "Off", 4);
+    add(sc, "SSLStaplingCache", "shmcb", 5);
+    sc->vhost.name = "good.test:443";
+    return &sc->vhost;
+}
+
+/* The good.test chain: with stapling on, a finding only when not primed;
+ * without, mod_ssl is not asked. */
+START_TEST(pass_cross_check_reports_what_mod_ssl_did_not_prime)
+{
+    int stapling = _i / 2;
+    ocspr_chain_pass_t *pass;
     ocspr_chain_totals_t totals;
 
-    ocspr_chain_scope_add(&sc, ocspr_test_pool, under_srv, "SSLCertificateFile",
-                          ocspr_test_pki_path(ocspr_test_pool, "good.chain.pem"), CONF, 3);
-    add(&sc, "SSLUseStapling", wanted ? "On" : "Off", 4);
-    add(&sc, "SSLStaplingCache", "shmcb", 5);
-    sc.vhost.name = "good.test:443";
-    for (primed_answer = 0; primed_answer <= 1; primed_answer++) {
-        ck_assert_int_eq(ocspr_chain_run_create(&run, ocspr_test_pool, apr_time_now()),
-                         APR_SUCCESS);
-        ck_assert_int_eq(ocspr_chain_run_add(&r, run, &sc.vhost), APR_SUCCESS);
-        ocspr_chain_cross_check(run, r, primed, &asked);
-        ocspr_chain_run_finish(run, &totals);
-        ck_assert_int_eq(r->findings->nelts, wanted && !primed_answer ? 1 : 0);
-        if (r->findings->nelts) {
-            ck_assert_int_eq(APR_ARRAY_IDX(r->findings, 0, ocspr_chain_finding_t).code,
-                             OCSPR_CHAIN_NOT_PRIMED);
-        }
-    }
-    ck_assert_int_eq(asked, wanted ? 2 : 0);
+    primed_answer = _i % 2;
+    reported = "";
+    ck_assert_int_eq(ocspr_chain_pass_create(&pass, ocspr_test_pool, apr_time_now()),
+                     APR_SUCCESS);
+    ck_assert_int_eq(ocspr_chain_pass_add(pass, pki_vhost("good.chain.pem", stapling),
+                                          "vhost handle"), APR_SUCCESS);
+    ocspr_chain_pass_finish(pass, &totals, primed, report);
+    ck_assert_str_eq(reported, stapling && !primed_answer ? "vhost handle:413\n" : "");
+    ck_assert_int_eq(totals.vhosts, 1);
+}
+END_TEST
+
+/* Findings reach report under their own vhost's handle, in the order the
+ * vhosts were added; no cross-check without primed. */
+START_TEST(pass_reports_each_vhost_under_its_handle)
+{
+    ocspr_chain_pass_t *pass;
+    ocspr_chain_totals_t totals;
+
+    reported = "";
+    ck_assert_int_eq(ocspr_chain_pass_create(&pass, ocspr_test_pool, apr_time_now()),
+                     APR_SUCCESS);
+    ck_assert_int_eq(ocspr_chain_pass_add(pass, pki_vhost("good.chain.pem", 1), "first"),
+                     APR_SUCCESS);
+    ck_assert_int_eq(ocspr_chain_pass_add(pass, pki_vhost("good-ec.pem", 1), "second"),
+                     APR_SUCCESS);
+    ocspr_chain_pass_finish(pass, &totals, NULL, report);
+    ck_assert_str_eq(reported, "second:402\n");
+    ck_assert_int_eq(totals.vhosts, 2);
+    ck_assert_int_eq(totals.breaking, 1);
 }
 END_TEST
 
@@ -326,7 +358,8 @@ Suite *ocspr_suite_chain_conf(void)
     tcase_add_test(tc, vhost_id_shows_the_listening_port_without_one_of_its_own);
     tcase_add_test(tc, module_values_override_the_tree);
     tcase_add_test(tc, supplied_files_name_their_origin);
-    tcase_add_loop_test(tc, cross_check_reports_what_mod_ssl_did_not_prime, 0, 2);
+    tcase_add_loop_test(tc, pass_cross_check_reports_what_mod_ssl_did_not_prime, 0, 4);
+    tcase_add_test(tc, pass_reports_each_vhost_under_its_handle);
     tcase_add_test(tc, summary_counts_and_breaking_only_when_any);
     tcase_add_test(tc, strict_fails_first_start_and_only_logs_a_restart);
     suite_add_tcase(s, tc);
