@@ -80,7 +80,8 @@ void *ocspr_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
 typedef struct {
     apr_size_t field;        /* offset of the value in ocspr_srv_conf_t */
     int global_only;         /* process-wide: refused inside <VirtualHost> */
-    ocspr_conf_parse_fn *parse;   /* values of one argument: the parser of their kind */
+    ocspr_conf_parse_fn *parse;   /* one-argument values: their kind's parser (it writes
+                                   * the type that kind has, ocspr_conf.h) */
     ocspr_conf_limits_t limits;
 } ocspr_directive_t;
 
