@@ -1,5 +1,6 @@
 /* The certificate settings of each SSL vhost from the directives of its
  * scope, merged as mod_ssl merges them (ssl_engine_config.c). */
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 #include <apr_strings.h>
@@ -21,14 +22,14 @@ static const struct {
     size_t offset;
     arg_kind_t kind;
 } scope_fields[] = {
-    { "SSLEngine", APR_OFFSETOF(ocspr_chain_scope_t, engine), ARG_WORD },
-    { "SSLCertificateChainFile", APR_OFFSETOF(ocspr_chain_scope_t, vhost.chain_file), ARG_PATH },
-    { "SSLCACertificateFile", APR_OFFSETOF(ocspr_chain_scope_t, vhost.ca_file), ARG_PATH },
-    { "SSLCACertificatePath", APR_OFFSETOF(ocspr_chain_scope_t, vhost.ca_path), ARG_PATH },
-    { "SSLUseStapling", APR_OFFSETOF(ocspr_chain_scope_t, vhost.use_stapling), ARG_WORD },
-    { "SSLStaplingForceURL", APR_OFFSETOF(ocspr_chain_scope_t, vhost.force_url), ARG_WORD },
-    { "OCSPRefresh", APR_OFFSETOF(ocspr_chain_scope_t, vhost.refresh), ARG_WORD },
-    { "OCSPRefreshResponder", APR_OFFSETOF(ocspr_chain_scope_t, vhost.responder), ARG_WORD },
+    { "SSLEngine", offsetof(ocspr_chain_scope_t, engine), ARG_WORD },
+    { "SSLCertificateChainFile", offsetof(ocspr_chain_scope_t, vhost.chain_file), ARG_PATH },
+    { "SSLCACertificateFile", offsetof(ocspr_chain_scope_t, vhost.ca_file), ARG_PATH },
+    { "SSLCACertificatePath", offsetof(ocspr_chain_scope_t, vhost.ca_path), ARG_PATH },
+    { "SSLUseStapling", offsetof(ocspr_chain_scope_t, vhost.use_stapling), ARG_WORD },
+    { "SSLStaplingForceURL", offsetof(ocspr_chain_scope_t, vhost.force_url), ARG_WORD },
+    { "OCSPRefresh", offsetof(ocspr_chain_scope_t, vhost.refresh), ARG_WORD },
+    { "OCSPRefreshResponder", offsetof(ocspr_chain_scope_t, vhost.responder), ARG_WORD },
 };
 
 void ocspr_chain_scope_init(ocspr_chain_scope_t *sc, apr_pool_t *p)
@@ -92,7 +93,8 @@ static apr_array_header_t *merge_cert_files(apr_pool_t *p, const apr_array_heade
     int i;
 
     for (i = 0; i < vhost->nelts && i < MODSSL_CERTKEYS_SLOTS; i++) {
-        *(ocspr_chain_setting_t *)apr_array_push(out) = APR_ARRAY_IDX(vhost, i, ocspr_chain_setting_t);
+        APR_ARRAY_PUSH(out, ocspr_chain_setting_t) = APR_ARRAY_IDX(vhost, i,
+                                                                   ocspr_chain_setting_t);
     }
     for (; i < global->nelts; i++) {
         ocspr_chain_setting_t *s = apr_array_push(out);
@@ -101,7 +103,8 @@ static apr_array_header_t *merge_cert_files(apr_pool_t *p, const apr_array_heade
         s->global = 1;
     }
     for (i = MODSSL_CERTKEYS_SLOTS; i < vhost->nelts; i++) {
-        *(ocspr_chain_setting_t *)apr_array_push(out) = APR_ARRAY_IDX(vhost, i, ocspr_chain_setting_t);
+        APR_ARRAY_PUSH(out, ocspr_chain_setting_t) = APR_ARRAY_IDX(vhost, i,
+                                                                   ocspr_chain_setting_t);
     }
     return out;
 }
