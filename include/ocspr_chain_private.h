@@ -110,6 +110,7 @@ struct ocspr_chain_run_t {
     apr_hash_t *ca_paths;   /* directory -> apr_array_header_t* of candidates */
     apr_hash_t *uses;       /* path -> apr_array_header_t* of ocspr_chain_use_t */
     apr_hash_t *certs;      /* id -> ocspr_chain_run_cert_t* */
+    apr_hash_t *cert_lists; /* certificate pointers -> ocspr_chain_list_certs text */
     apr_array_header_t *vrecs;   /* ocspr_chain_vrec_t* in the order added */
 };
 
@@ -171,7 +172,7 @@ const ocspr_cert_lite_t *ocspr_chain_modssl_issuer(ocspr_chain_vctx_t *vc,
 /* Everything the admin has, in the order mod_ssl would look. */
 apr_array_header_t *ocspr_chain_candidates(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t *cc);
 /* Certificates of chain that issue none of anchors nor any that does. */
-apr_array_header_t *ocspr_chain_unused(apr_pool_t *p, const apr_array_header_t *chain,
+apr_array_header_t *ocspr_chain_unused(ocspr_chain_vctx_t *vc, const apr_array_header_t *chain,
                                        const apr_array_header_t *anchors);
 
 /* ---- findings (ocspr_chain_findings.c) ---------------------------------- */
@@ -217,7 +218,8 @@ const char *ocspr_chain_authority_key_id(apr_pool_t *p, const ocspr_cert_lite_t 
 const char *ocspr_chain_describe(apr_pool_t *p, const ocspr_cert_lite_t *cert);
 /* The issuer a certificate names: ""SUBJECT" with key id K". */
 const char *ocspr_chain_wanted_issuer(apr_pool_t *p, const ocspr_cert_lite_t *cert);
-const char *ocspr_chain_list_certs(apr_pool_t *p, const apr_array_header_t *certs);
+/* ""SUBJECT" (key id K), ..." for certs (ocspr_cert_lite_t*), made once per run. */
+const char *ocspr_chain_list_certs(ocspr_chain_run_t *run, const apr_array_header_t *certs);
 /* Fixes for the issuer of leaf, each "words: `command`" on target. */
 const char *ocspr_chain_fix_append(apr_pool_t *p, const ocspr_cert_lite_t *leaf,
                                    const char *target);

@@ -35,6 +35,7 @@ apr_status_t ocspr_chain_run_create(ocspr_chain_run_t **prun, apr_pool_t *p, apr
     run->ca_paths = apr_hash_make(p);
     run->uses = apr_hash_make(p);
     run->certs = apr_hash_make(p);
+    run->cert_lists = apr_hash_make(p);
     run->vrecs = apr_array_make(p, 16, sizeof(ocspr_chain_vrec_t *));
     *prun = run;
     return APR_SUCCESS;

@@ -95,7 +95,7 @@ void ocspr_chain_check_order(ocspr_chain_vctx_t *vc, ocspr_chain_cctx_t *cc, int
                                  "server certificate comes at position %d; mod_ssl takes the "
                                  "first certificate as the server's, which does not match the "
                                  "private key, and refuses to start (AH02565).",
-                                 leaf_index > 1 ? "s" : "", ocspr_chain_list_certs(vc->p, first),
+                                 leaf_index > 1 ? "s" : "", ocspr_chain_list_certs(vc->run, first),
                                  leaf_index + 1),
                     apr_psprintf(vc->p, "reorder %s: the server certificate \"%s\" first, then "
                                  "its issuer, then the issuer's issuer.", cc->file.file->path,
@@ -468,7 +468,7 @@ void ocspr_chain_diagnose_missing(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx
                              apr_psprintf(p, "the chain in %s holds %s, which belong to another "
                                           "chain; this certificate needs its issuer %s, so "
                                           "mod_ssl's issuer search fails%s.", target,
-                                          ocspr_chain_list_certs(p, extra),
+                                          ocspr_chain_list_certs(vc->run, extra),
                                           ocspr_chain_wanted_issuer(p, cc->leaf), ah02217(vc)),
                              apr_psprintf(p, "%s.", ocspr_chain_fix_replace_target(vc, cc)), target);
         /* Other vhosts may need what the file holds: add, do not replace. */
@@ -491,7 +491,7 @@ void ocspr_chain_report_foreign(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t
                                 const char *path, const apr_array_header_t *chain,
                                 const apr_array_header_t *anchors)
 {
-    apr_array_header_t *unused = ocspr_chain_unused(vc->p, chain, anchors);
+    apr_array_header_t *unused = ocspr_chain_unused(vc, chain, anchors);
     ocspr_chain_pending_t *pf;
 
     if (unused->nelts == 0) {
@@ -500,12 +500,12 @@ void ocspr_chain_report_foreign(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t
     pf = ocspr_chain_add(vc, cc, OCSPR_CHAIN_FOREIGN_INTERMEDIATE, OCSPR_SEV_WARNING,
                          apr_psprintf(vc->p, "%s also holds %s, which issue%s no certificate "
                                       "of this chain; mod_ssl sends %s to every client for "
-                                      "nothing.", path, ocspr_chain_list_certs(vc->p, unused),
+                                      "nothing.", path, ocspr_chain_list_certs(vc->run, unused),
                                       unused->nelts == 1 ? "s" : "",
                                       unused->nelts == 1 ? "it" : "them"),
                          apr_psprintf(vc->p, "remove %s from %s.",
                                       unused->nelts == 1 ? "it" : "them", path), path);
     /* Another vhost may need them: split the file rather than cut it. */
     pf->fix_if_shared = apr_psprintf(vc->p, "give this vhost a chain file of its own, without "
-                                     "%s, instead of %s.", ocspr_chain_list_certs(vc->p, unused), path);
+                                     "%s, instead of %s.", ocspr_chain_list_certs(vc->run, unused), path);
 }

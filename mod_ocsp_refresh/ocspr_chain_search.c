@@ -482,36 +482,58 @@ apr_array_header_t *ocspr_chain_candidates(ocspr_chain_vctx_t *vc, const ocspr_c
     return all;
 }
 
-apr_array_header_t *ocspr_chain_unused(apr_pool_t *p, const apr_array_header_t *chain,
+/* Mark, and queue for their own issuers, the certificates of chain that
+ * X509_check_issued accepts as issuer of x (chain index x_index, or -1 for
+ * an anchor): through the chain file's subject index when chain is what
+ * mod_ssl takes from that file, else by a scan (a certificate file's own
+ * chain: a few certificates). */
+static void mark_issuers_of(ocspr_chain_vctx_t *vc, const apr_array_header_t *chain,
+                            const ocspr_cert_lite_t *x, int x_index, char *used, int *queue,
+                            int *ptail)
+{
+    const apr_array_header_t *list = NULL;
+    int n = chain->nelts, k;
+
+    if (chain == vc->extra) {
+        list = by_subject(vc->run, (ocspr_chain_file_t *)vc->chain.file,
+                          name_hash(X509_get_issuer_name(ocspr_cert_lite_x509(x))));
+        n = list != NULL ? list->nelts : 0;
+    }
+    for (k = 0; k < n; k++) {
+        int i = list != NULL ? APR_ARRAY_IDX(list, k, int) - vc->extra_from : k;
+
+        if (i >= 0 && i != x_index && !used[i]
+            && ocspr_cert_lite_check_issued(APR_ARRAY_IDX(chain, i, const ocspr_cert_lite_t *),
+                                            x) == X509_V_OK) {
+            used[i] = 1;
+            queue[(*ptail)++] = i;
+        }
+    }
+}
+
+apr_array_header_t *ocspr_chain_unused(ocspr_chain_vctx_t *vc, const apr_array_header_t *chain,
                                        const apr_array_header_t *anchors)
 {
-    char *used = apr_pcalloc(p, (apr_size_t)chain->nelts + 1);
-    apr_array_header_t *unused = apr_array_make(p, 2, sizeof(ocspr_cert_lite_t *));
-    int progress = 1, i, j;
+    char *used = apr_pcalloc(vc->p, (apr_size_t)chain->nelts + 1);
+    int *queue = apr_palloc(vc->p, sizeof(int) * ((apr_size_t)chain->nelts + 1));
+    apr_array_header_t *unused = apr_array_make(vc->p, 2, sizeof(ocspr_cert_lite_t *));
+    int head = 0, tail = 0, i;
 
-    /* Each pass marks at least one more certificate or ends the loop. Name
-     * and key identifier (X509_check_issued) decide "belongs to this chain":
-     * a signature check per vhost would cost more than the rest of -t. */
-    while (progress) {
-        progress = 0;
-        for (i = 0; i < chain->nelts; i++) {
-            const ocspr_cert_lite_t *c = APR_ARRAY_IDX(chain, i, const ocspr_cert_lite_t *);
-            int mark = 0;
-
-            for (j = 0; !used[i] && !mark && j < anchors->nelts; j++) {
-                mark = ocspr_cert_lite_check_issued(c, APR_ARRAY_IDX(anchors, j,
-                                                    const ocspr_cert_lite_t *)) == X509_V_OK;
-            }
-            for (j = 0; !used[i] && !mark && j < chain->nelts; j++) {
-                mark = used[j] && j != i
-                       && ocspr_cert_lite_check_issued(c, APR_ARRAY_IDX(chain, j,
-                                                       const ocspr_cert_lite_t *)) == X509_V_OK;
-            }
-            if (mark) {
-                used[i] = 1;
-                progress = 1;
-            }
-        }
+    /* A certificate belongs to this chain when it issues an anchor or a
+     * certificate that belongs. Name and key identifier (X509_check_issued)
+     * decide: a signature check per vhost would cost more than the rest of
+     * -t. Marking upwards from the anchors, each certificate once, finds
+     * what passes over the whole chain until nothing changes would, without
+     * their cost (cubic in a CA bundle used as the chain file of every
+     * vhost). */
+    for (i = 0; i < anchors->nelts; i++) {
+        mark_issuers_of(vc, chain, APR_ARRAY_IDX(anchors, i, const ocspr_cert_lite_t *), -1,
+                        used, queue, &tail);
+    }
+    while (head < tail) {
+        i = queue[head++];
+        mark_issuers_of(vc, chain, APR_ARRAY_IDX(chain, i, const ocspr_cert_lite_t *), i, used,
+                        queue, &tail);
     }
     for (i = 0; i < chain->nelts; i++) {
         if (!used[i]) {

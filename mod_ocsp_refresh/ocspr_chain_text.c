@@ -85,18 +85,29 @@ const char *ocspr_chain_wanted_issuer(apr_pool_t *p, const ocspr_cert_lite_t *ce
                         ocspr_chain_authority_key_id(p, cert));
 }
 
-const char *ocspr_chain_list_certs(apr_pool_t *p, const apr_array_header_t *certs)
+const char *ocspr_chain_list_certs(ocspr_chain_run_t *run, const apr_array_header_t *certs)
 {
-    const char *text = "";
+    apr_size_t klen = (apr_size_t)certs->nelts * sizeof(ocspr_cert_lite_t *);
+    const char *text = apr_hash_get(run->cert_lists, certs->elts, (apr_ssize_t)klen);
+    apr_array_header_t *parts;
     int i;
 
+    /* A CA bundle used as every vhost's chain file gives every vhost the
+     * same list of a hundred certificates: described once per run. */
+    if (text != NULL) {
+        return text;
+    }
+    parts = apr_array_make(run->p, certs->nelts, sizeof(const char *));
     for (i = 0; i < certs->nelts; i++) {
         const ocspr_cert_lite_t *c = APR_ARRAY_IDX(certs, i, const ocspr_cert_lite_t *);
 
-        text = apr_psprintf(p, "%s%s\"%s\" (key id %s)", text, i ? ", " : "",
-                            ocspr_cert_subject(ocspr_cert_lite_view(c), p),
-                            ocspr_chain_subject_key_id(p, c));
+        APR_ARRAY_PUSH(parts, const char *) =
+            apr_psprintf(run->p, "%s\"%s\" (key id %s)", i ? ", " : "",
+                         ocspr_cert_subject(ocspr_cert_lite_view(c), run->p),
+                         ocspr_chain_subject_key_id(run->p, c));
     }
+    text = apr_array_pstrcat(run->p, parts, '\0');
+    apr_hash_set(run->cert_lists, apr_pmemdup(run->p, certs->elts, klen), (apr_ssize_t)klen, text);
     return text;
 }
 
