@@ -813,6 +813,28 @@ START_TEST(shared_file_note_names_five_vhosts_and_counts_the_rest)
 }
 END_TEST
 
+START_TEST(unused_certificates_of_a_shared_chain_bundle_are_found_upwards)
+{
+    /* The root after the intermediate it issues, an unrelated root first:
+     * only the unrelated one is unused, for every vhost sharing the file. */
+    const char *bundle = compose("bundle.pem", "other-root.pem", "root.pem", "int.pem", NULL);
+    const char *good = ocspr_test_pki_path(ocspr_test_pool, "good.pem");
+    apr_array_header_t *reports = analyse_all(apr_time_now(),
+                                              named_vhost("a.test:443", 10, good, bundle),
+                                              named_vhost("b.test:443", 20, good, bundle), NULL);
+    int i;
+
+    for (i = 0; i < 2; i++) {
+        const ocspr_chain_finding_t *f = only(nth(reports, i), OCSPR_CHAIN_FOREIGN_INTERMEDIATE);
+
+        ck_assert_int_eq(f->level, OCSPR_LOG_WARNING);
+        assert_has(f, apr_psprintf(ocspr_test_pool, "%s also holds \"CN=Other Root CA,O=ocspr "
+                                   "elsewhere\" (key id ", bundle));
+        ck_assert_msg(strstr(f->message, "Test Root CA") == NULL, "%s", f->message);
+    }
+}
+END_TEST
+
 START_TEST(files_are_read_once_per_run)
 {
     const char *chain = compose("chain.pem", "int.pem", NULL);
@@ -872,6 +894,7 @@ Suite *ocspr_suite_chain(void)
     tcase_add_test(tc, rekeyed_intermediate_in_ca_path_gives_both_fixes_with_their_files);
     tcase_add_test(tc, shared_chain_file_fix_appends_and_names_the_other_vhosts);
     tcase_add_test(tc, shared_file_note_names_five_vhosts_and_counts_the_rest);
+    tcase_add_test(tc, unused_certificates_of_a_shared_chain_bundle_are_found_upwards);
     tcase_add_test(tc, files_are_read_once_per_run);
     suite_add_tcase(s, tc);
     return s;
