@@ -140,6 +140,16 @@ typedef struct {
     ocspr_random_fn *random;            /* called with baton */
 } ocspr_engine_ops_t;
 
+/* The fleet exchange's health as this host sees it (for the status page):
+ * the result of every get and put. "Absent" answers a read and is no error;
+ * a write that finds no server is one. Written under ops->lock. */
+typedef struct {
+    apr_uint64_t errors;                /* calls that failed */
+    apr_time_t last_ok;                 /* wall clock; 0 never */
+    apr_time_t last_error_time;         /* wall clock; 0 never */
+    char last_error[OCSPR_REASON_MAX];
+} ocspr_fleet_health_t;
+
 typedef struct {
     ocspr_policy_t policy;
     ocspr_http_opts_t http;             /* per request; total_timeout is OCSPRefreshTimeout */
@@ -147,6 +157,8 @@ typedef struct {
     int max_inflight;                   /* 0: OCSPR_ENGINE_MAX_INFLIGHT */
     int max_per_responder;              /* 0: OCSPR_ENGINE_MAX_PER_RESPONDER */
     const char *cache_desc;             /* "shmcb:/run/...(1048576)": named when it is too small */
+    const char *fleet_desc;             /* "memcache:host:port", for messages */
+    ocspr_fleet_health_t *fleet_health; /* where to record it (shared memory), or NULL */
 } ocspr_engine_config_t;
 
 typedef struct ocspr_engine_t ocspr_engine_t;

@@ -285,36 +285,12 @@ static const char *op_store_path(void *baton, const ocspr_engine_cert_t *c, apr_
     return apr_pstrcat(p, m->store_dir, "/", c->id_hex, OCSPR_STORE_SUFFIX, NULL);
 }
 
-/* The fleet's health for the status page: every call's result. "Absent" is
- * an answer to a read, not an error; a write that finds no server (memcache
- * says "not found" then) is one. */
-static void fleet_health(ocspr_module_t *m, apr_status_t rv, int is_read, const char *what)
-{
-    char err[120];
-
-    if (ocspr_state_lock(m) != APR_SUCCESS) {
-        return;
-    }
-    if (rv == APR_SUCCESS || (is_read && APR_STATUS_IS_NOTFOUND(rv))) {
-        m->shared->fleet_last_ok = apr_time_now();
-    }
-    else {
-        m->shared->fleet_errors++;
-        m->shared->fleet_last_error_time = apr_time_now();
-        apr_snprintf(m->shared->fleet_last_error, sizeof(m->shared->fleet_last_error),
-                     "%s %s: %s", what, m->fleet_desc, apr_strerror(rv, err, sizeof(err)));
-    }
-    ocspr_state_unlock(m);
-}
-
 static apr_status_t op_fleet_get(void *baton, const ocspr_engine_cert_t *c, unsigned char *buf,
                                  apr_size_t *len, apr_pool_t *p)
 {
     ocspr_module_t *m = baton;
-    apr_status_t rv = socache_get(m->fleet, m->fleet_inst, m->fleet_mutex, m->s, c, buf, len, p);
 
-    fleet_health(m, rv, 1, "reading from");
-    return rv;
+    return socache_get(m->fleet, m->fleet_inst, m->fleet_mutex, m->s, c, buf, len, p);
 }
 
 static apr_status_t op_fleet_put(void *baton, const ocspr_engine_cert_t *c,
@@ -322,11 +298,8 @@ static apr_status_t op_fleet_put(void *baton, const ocspr_engine_cert_t *c,
                                  apr_pool_t *p)
 {
     ocspr_module_t *m = baton;
-    apr_status_t rv = socache_put(m->fleet, m->fleet_inst, m->fleet_mutex, m->s, c, rec, len,
-                                  expiry, p);
 
-    fleet_health(m, rv, 0, "writing to");
-    return rv;
+    return socache_put(m->fleet, m->fleet_inst, m->fleet_mutex, m->s, c, rec, len, expiry, p);
 }
 
 static apr_time_t op_wall_now(void *baton)
@@ -408,6 +381,8 @@ apr_status_t ocspr_module_setup_shared(ocspr_module_t *m, apr_pool_t *pconf, apr
     if (rv == APR_SUCCESS) {
         setup_engine_certs(m, pconf);
         m->engine_config.cache_desc = m->cache_desc;
+        m->engine_config.fleet_desc = m->fleet_desc;
+        m->engine_config.fleet_health = &m->shared->fleet;
     }
     return rv;
 }

@@ -27,11 +27,7 @@ typedef struct {
     apr_time_t leader_since;
     apr_time_t last_tick;               /* the leader's last maintenance pass */
     apr_uint32_t wakeups;               /* bumped to make the leader look again now */
-    /* the fleet exchange's health, as the leader last saw it */
-    apr_uint64_t fleet_errors;          /* get/put calls that failed (not "absent") */
-    apr_time_t fleet_last_ok;           /* last successful get or put; 0 never */
-    apr_time_t fleet_last_error_time;   /* 0 never */
-    char fleet_last_error[OCSPR_REASON_MAX];
+    ocspr_fleet_health_t fleet;         /* the fleet exchange, as the leader last saw it */
     ocspr_cert_state_t certs[1];        /* nentries of them */
 } ocspr_shared_t;
 

@@ -76,10 +76,10 @@ static ocspr_status_page_t *build_page(request_rec *r, ocspr_module_t *e)
         page->last_tick = header.last_tick;
         if (e->fleet_desc) {
             page->fleet_desc = e->fleet_desc;
-            page->fleet_errors = header.fleet_errors;
-            page->fleet_last_ok = header.fleet_last_ok;
-            page->fleet_last_error_time = header.fleet_last_error_time;
-            page->fleet_last_error = apr_pstrdup(r->pool, header.fleet_last_error);
+            page->fleet_errors = header.fleet.errors;
+            page->fleet_last_ok = header.fleet.last_ok;
+            page->fleet_last_error_time = header.fleet.last_error_time;
+            page->fleet_last_error = apr_pstrdup(r->pool, header.fleet.last_error);
         }
     }
     for (i = 0; i < e->entries->nelts; i++) {

@@ -282,6 +282,47 @@ static void validate_opts(ocspr_validate_opts_t *vo, ocspr_engine_t *e)
     vo->now = wall_now(e);
 }
 
+static void fleet_result(ocspr_engine_t *e, apr_status_t rv, int is_read, apr_pool_t *p)
+{
+    ocspr_fleet_health_t *h = e->cfg.fleet_health;
+    char err[120];
+
+    if (!h || !state_lock(e, p)) {
+        return;
+    }
+    if (rv == APR_SUCCESS || (is_read && APR_STATUS_IS_NOTFOUND(rv))) {
+        h->last_ok = wall_now(e);
+    }
+    else {
+        h->errors++;
+        h->last_error_time = wall_now(e);
+        apr_snprintf(h->last_error, sizeof(h->last_error), "%s %s: %s",
+                     is_read ? "reading from" : "writing to",
+                     e->cfg.fleet_desc ? e->cfg.fleet_desc : "the fleet exchange",
+                     apr_strerror(rv, err, sizeof(err)));
+    }
+    state_unlock(e, p);
+}
+
+static apr_status_t fleet_get(ocspr_engine_t *e, const ocspr_engine_cert_t *c,
+                              unsigned char *buf, apr_size_t *len, apr_pool_t *p)
+{
+    apr_status_t rv = e->ops.fleet_get(e->ops.baton, c, buf, len, p);
+
+    fleet_result(e, rv, 1, p);
+    return rv;
+}
+
+static apr_status_t fleet_put(ocspr_engine_t *e, const ocspr_engine_cert_t *c,
+                              const unsigned char *rec, apr_size_t len, apr_time_t expiry,
+                              apr_pool_t *p)
+{
+    apr_status_t rv = e->ops.fleet_put(e->ops.baton, c, rec, len, expiry, p);
+
+    fleet_result(e, rv, 0, p);
+    return rv;
+}
+
 /* A fleet record for c, decoded and validated like a fresh response.
  * Returns 1 valid, 0 absent or unreadable (the glue reports outages),
  * -1 refused (*why says why). */
@@ -292,7 +333,7 @@ static int fleet_read(ocspr_engine_t *e, const ocspr_engine_cert_t *c, ocspr_rec
     unsigned char *buf = apr_palloc(p, len);
     ocspr_validate_opts_t vo;
 
-    if (e->ops.fleet_get(e->ops.baton, c, buf, &len, p) != APR_SUCCESS) {
+    if (fleet_get(e, c, buf, &len, p) != APR_SUCCESS) {
         return 0;
     }
     if (ocspr_record_decode(rec, buf, len, c->id) != APR_SUCCESS) {
@@ -392,8 +433,8 @@ static void fleet_publish(ocspr_engine_t *e, ocspr_engine_cert_t *c,
         return;
     }
     buf = encode_record(&reclen, c, info, wall_now(e), der, len, p);
-    if (buf && e->ops.fleet_put(e->ops.baton, c, buf, reclen, info->next_update, p)
-                   == APR_SUCCESS && state_lock(e, p)) {
+    if (buf && fleet_put(e, c, buf, reclen, info->next_update, p) == APR_SUCCESS
+        && state_lock(e, p)) {
         c->state->fleet_published++;
         state_unlock(e, p);
     }

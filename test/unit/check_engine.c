@@ -137,6 +137,8 @@ struct world_t {
     int fleet_gets[MAX_CERTS];
     int fleet_puts[MAX_CERTS];
     int fleet_regressions;              /* puts older than what the fleet held */
+    int fleet_down;                     /* answer like apr_memcache with no server left */
+    ocspr_fleet_health_t fleet_health;
 
     /* the responders */
     responder_t responder[RESPONDERS];
@@ -338,7 +340,7 @@ static apr_status_t fake_fleet_get(void *baton, const ocspr_engine_cert_t *c, un
     apr_thread_mutex_lock(w->mu);
     note_io(w);
     w->fleet_gets[i]++;
-    rv = slot_get(&w->fleet[i], w->wall, buf, len);
+    rv = w->fleet_down ? APR_NOTFOUND : slot_get(&w->fleet[i], w->wall, buf, len);
     apr_thread_mutex_unlock(w->mu);
     return rv;
 }
@@ -358,6 +360,10 @@ static apr_status_t fake_fleet_put(void *baton, const ocspr_engine_cert_t *c,
     apr_thread_mutex_lock(w->mu);
     note_io(w);
     w->fleet_puts[i]++;
+    if (w->fleet_down) {
+        apr_thread_mutex_unlock(w->mu);
+        return APR_NOTFOUND;
+    }
     /* Headers of genuine records tell the truth: compare by them. */
     if (w->fleet[i].present
         && ocspr_record_decode(&held, w->fleet[i].data, w->fleet[i].len, c->id) == APR_SUCCESS
@@ -690,6 +696,8 @@ static world_t *world_new(const char *layout, int flags)
     if (flags & WITH_FLEET) {
         w->ops.fleet_get = fake_fleet_get;
         w->ops.fleet_put = fake_fleet_put;
+        w->cfg.fleet_desc = "fake:fleet";
+        w->cfg.fleet_health = &w->fleet_health;
     }
     w->ops.transport.fetch = fake_fetch;
     w->ops.transport.baton = w;
@@ -1891,6 +1899,35 @@ END_TEST
 
 /* ---- the fleet ------------------------------------------------------------ */
 
+/* Every pass looks at the fleet, so its health is current even when nothing
+ * is due: an absent record is an answer, a write that finds no server (what
+ * apr_memcache says then) is an error; the exchange filling again shows. */
+START_TEST(fleet_health_follows_the_exchange)
+{
+    world_t *w = world_started("A", WITH_STORE | WITH_FLEET);
+
+    maintenance(w);
+    ck_assert_int_eq(w->fleet_health.errors, 0);
+    ck_assert_int_ne(w->fleet_health.last_ok, 0);
+    w->fleet_down = 1;
+    advance(w, w->cfg.policy.min_retry);
+    maintenance(w);
+    ck_assert_int_gt(w->fleet_health.errors, 0);
+    ck_assert_int_eq(w->fleet_health.last_error_time, w->wall);
+    ck_assert_msg(strstr(w->fleet_health.last_error, "writing to fake:fleet") != NULL,
+                  "last error: %s", w->fleet_health.last_error);
+    ck_assert_int_eq(w->fetches[0], 1);
+
+    w->fleet_down = 0;
+    w->fleet[0].present = 0;
+    advance(w, w->cfg.policy.min_retry);
+    maintenance(w);
+    ck_assert_int_eq(w->fleet_health.last_ok, w->wall);
+    ck_assert_msg(w->fleet[0].present, "the emptied exchange did not get this host's response");
+    ck_assert_int_eq(w->fetches[0], 1);
+}
+END_TEST
+
 /* Due, and the fleet holds a newer valid response: take it, no fetch. */
 START_TEST(fleet_response_is_adopted_before_fetch)
 {
@@ -2219,6 +2256,7 @@ Suite *ocspr_suite_engine(void)
     tcase_add_test(fleet, fleet_never_gets_an_older_response_after_a_fetch);
     tcase_add_test(fleet, fleet_never_gets_an_older_stored_response);
     tcase_add_test(fleet, startup_with_responder_down_adopts_from_fleet);
+    tcase_add_test(fleet, fleet_health_follows_the_exchange);
     tcase_add_loop_test(fleet, forged_fleet_record_is_rejected, 0, FORGE_COUNT);
     suite_add_tcase(s, fleet);
     return s;
