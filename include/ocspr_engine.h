@@ -224,6 +224,13 @@ apr_interval_time_t ocspr_engine_sleep_time(ocspr_engine_t *e, const ocspr_pass_
 /* Ask for a refresh of c at the next pass (from a status page). */
 void ocspr_engine_request_refresh(ocspr_engine_t *e, ocspr_engine_cert_t *c);
 
+/* Which responder to ask for cert: `override` (OCSPRefreshResponder) when
+ * set, else the certificate's first AIA OCSP URL. NULL when there is none
+ * to ask, with *why saying so for the log and the status page (no URL; not
+ * http://; a URL refused for bytes that are not visible ASCII). */
+const char *ocspr_engine_responder(const ocspr_cert_t *cert, const char *override,
+                                   const char **why, apr_pool_t *p);
+
 /* Decisions, exposed for the tests. What a pass does with a certificate whose
  * state is st at wall time now and monotonic time mono. */
 typedef enum {

@@ -67,30 +67,6 @@ static void add_vhost(ocspr_entry_t *entry, apr_pool_t *p, const server_rec *s)
     APR_ARRAY_PUSH(entry->vhosts, const char *) = name;
 }
 
-/* Which responder to ask, or why there is none. */
-static void choose_responder(ocspr_entry_t *entry, apr_pool_t *p, const server_rec *s)
-{
-    const char *url = ocspr_conf_responder(s);
-    apr_array_header_t *urls;
-
-    if (!url) {
-        urls = ocspr_cert_ocsp_urls(entry->cert, p);
-        url = urls->nelts ? APR_ARRAY_IDX(urls, 0, const char *) : NULL;
-    }
-    if (!url) {
-        entry->not_applicable = "the certificate names no OCSP responder (no AIA OCSP URL) "
-                                "and no OCSPRefreshResponder is set";
-    }
-    else if (strncasecmp(url, "http://", 7)) {
-        entry->not_applicable = apr_psprintf(p, "the OCSP responder URL %s is not http:// "
-                                             "(OCSP is fetched over plain HTTP; set "
-                                             "OCSPRefreshResponder to an http:// URL)", url);
-    }
-    else {
-        entry->url = url;
-    }
-}
-
 int ocspr_module_prime(server_rec *s, apr_pool_t *p, const char *id, apr_size_t id_len,
                        const char *pem)
 {
@@ -125,7 +101,8 @@ int ocspr_module_prime(server_rec *s, apr_pool_t *p, const char *id, apr_size_t 
         entry->must_staple = ocspr_cert_must_staple(entry->cert);
         entry->vhosts = apr_array_make(e->pool, 2, sizeof(const char *));
         entry->slot = e->entries->nelts;
-        choose_responder(entry, e->pool, s);
+        entry->url = ocspr_engine_responder(entry->cert, ocspr_conf_responder(s),
+                                            &entry->not_applicable, e->pool);
         if (entry->url) {
             e->stapled++;
         }

@@ -1052,6 +1052,37 @@ int ocspr_engine_load_store(ocspr_engine_t *e, apr_pool_t *p)
     return loaded;
 }
 
+const char *ocspr_engine_responder(const ocspr_cert_t *cert, const char *override,
+                                   const char **why, apr_pool_t *p)
+{
+    apr_array_header_t *urls;
+    const char *url = override, *refusal = NULL;
+
+    if (!url) {
+        urls = ocspr_cert_ocsp_urls(cert, p);
+        url = urls->nelts ? APR_ARRAY_IDX(urls, 0, const char *) : NULL;
+        refusal = url ? NULL : ocspr_cert_ocsp_url_refusal(cert, p);
+    }
+    if (refusal) {
+        *why = apr_psprintf(p, "the certificate's %s; set OCSPRefreshResponder to the CA's "
+                            "http:// responder if it has one", refusal);
+        return NULL;
+    }
+    if (!url) {
+        *why = "the certificate names no OCSP responder (no AIA OCSP URL) and no "
+               "OCSPRefreshResponder is set";
+        return NULL;
+    }
+    if (strncasecmp(url, "http://", 7)) {
+        *why = apr_psprintf(p, "the OCSP responder URL %s is not http:// (OCSP is fetched "
+                            "over plain HTTP; set OCSPRefreshResponder to an http:// URL)",
+                            url);
+        return NULL;
+    }
+    *why = NULL;
+    return url;
+}
+
 /* --- life ------------------------------------------------------------------- */
 
 /* "host:port" of a responder URL, the unit of the concurrency bound: one

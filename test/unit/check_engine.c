@@ -1897,6 +1897,30 @@ START_TEST(lock_failure_leaves_state_untouched)
 }
 END_TEST
 
+/* ---- which responder ------------------------------------------------------- */
+
+/* The override wins; otherwise the first AIA OCSP URL; none, a non-http://
+ * one and one with bytes that are not visible ASCII each say why. */
+START_TEST(responder_is_chosen_or_refused_with_a_reason)
+{
+    apr_pool_t *p = ocspr_test_pool;
+    const char *why = "unset", *url;
+
+    url = ocspr_engine_responder(ocspr_test_cert(p, "good"), NULL, &why, p);
+    ck_assert_msg(url && !strncmp(url, "http://127.0.0.1:", 17), "good: %s", url ? url : why);
+    ck_assert_ptr_null(why);
+    url = ocspr_engine_responder(ocspr_test_cert(p, "noocsp"), "http://ocsp.example/", &why, p);
+    ck_assert_str_eq(url, "http://ocsp.example/");
+
+    ck_assert_ptr_null(ocspr_engine_responder(ocspr_test_cert(p, "noocsp"), NULL, &why, p));
+    ck_assert_msg(strstr(why, "no OCSP responder") != NULL, "%s", why);
+    ck_assert_ptr_null(ocspr_engine_responder(ocspr_test_cert(p, "httpsocsp"), NULL, &why, p));
+    ck_assert_msg(strstr(why, "is not http://") != NULL, "%s", why);
+    ck_assert_ptr_null(ocspr_engine_responder(ocspr_test_cert(p, "aianewline"), NULL, &why, p));
+    ck_assert_msg(strstr(why, "0x0a") != NULL && !strchr(why, '\n'), "%s", why);
+}
+END_TEST
+
 /* ---- the fleet ------------------------------------------------------------ */
 
 /* Every pass looks at the fleet, so its health is current even when nothing
@@ -2257,6 +2281,7 @@ Suite *ocspr_suite_engine(void)
     tcase_add_test(fleet, fleet_never_gets_an_older_stored_response);
     tcase_add_test(fleet, startup_with_responder_down_adopts_from_fleet);
     tcase_add_test(fleet, fleet_health_follows_the_exchange);
+    tcase_add_test(refresh, responder_is_chosen_or_refused_with_a_reason);
     tcase_add_loop_test(fleet, forged_fleet_record_is_rejected, 0, FORGE_COUNT);
     suite_add_tcase(s, fleet);
     return s;
