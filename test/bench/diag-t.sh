@@ -3,28 +3,36 @@
 # takes with many SSL vhosts, with and without mod_ocsp_refresh (whose chain
 # diagnostics run at -t and before every `apachectl graceful`).
 #
-#   test/bench/diag-t.sh [--module SO] [--vhosts "1000 5000"] [--runs 5]
+#   test/bench/diag-t.sh [--module SO] [--vhosts "1000 5000"] [--runs 5] [--chain-bundle PEM]
 #
 # For each vhost count N: N name-based SSL vhosts on one port, each with its
 # own certificate (distinct leaves of the test PKI's intermediate, one shared
 # key). Half keep the chain in the certificate file, half use one shared
 # SSLCertificateChainFile; every vhost inherits one global
-# SSLCACertificateFile. Each configuration is timed --runs times with
-# `apache2 -t -f CONF`; the medians of wall clock and CPU time (user +
-# system) and their ratios to the configuration without the module (same
-# files, same run) are printed. Prints figures, never fails on them.
+# SSLCACertificateFile. With --chain-bundle (e.g. the system's
+# /etc/ssl/certs/ca-certificates.crt), the shared chain file is the
+# intermediate followed by that bundle, as when an admin points
+# SSLCertificateChainFile at a CA bundle: every such vhost then gets a
+# foreign-intermediate warning naming the bundle's certificates.
+# Each configuration is timed --runs times with `apache2 -t -f CONF`; the
+# medians of wall clock and CPU time (user + system) and their ratios to the
+# configuration without the module (same files, same run) are printed.
+# Prints figures, never fails on them.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 OCSPR_TEST_SRCDIR=${OCSPR_TEST_SRCDIR:-$(cd "$here/.." && pwd)}
 OCSPR_MODULE_SO=${OCSPR_MODULE_SO:-$OCSPR_TEST_SRCDIR/../build/mod_ocsp_refresh.so}
 counts="1000 5000"
 runs=5
+bundle=
 while [ $# -gt 0 ]; do
     case $1 in
         --module) OCSPR_MODULE_SO=$2; shift 2 ;;
         --vhosts) counts=$2; shift 2 ;;
         --runs) runs=$2; shift 2 ;;
-        *) echo "usage: $0 [--module SO] [--vhosts \"N...\"] [--runs R]" >&2; exit 2 ;;
+        --chain-bundle) bundle=$(realpath "$2"); shift 2 ;;
+        *) echo "usage: $0 [--module SO] [--vhosts \"N...\"] [--runs R] [--chain-bundle PEM]" >&2
+           exit 2 ;;
     esac
 done
 export OCSPR_TEST_SRCDIR OCSPR_MODULE_SO
@@ -37,6 +45,12 @@ echo "module $OCSPR_MODULE_SO, $(nproc) CPUs, $(openssl version), $("$HTTPD_BIN"
 pki=$T/pki
 ocspr_make_pki "$pki" 18080
 port=8443     # never bound: -t only reads the configuration
+chain_file=$pki/int.pem
+if [ -n "$bundle" ]; then
+    chain_file=$T/chain-bundle.pem
+    cat "$pki/int.pem" "$bundle" > "$chain_file"
+    echo "shared chain file: the intermediate and $(grep -c 'BEGIN CERTIFICATE' "$bundle") certificates of $bundle"
+fi
 
 # make_leaves N DIR: N leaf certificates of the intermediate, one shared key:
 # DIR/leafI.pem (leaf only) and DIR/leafI.chain.pem (leaf + intermediate).
@@ -95,7 +109,7 @@ write_conf()
                 echo "    SSLCertificateFile \"$dir/leaf$i.chain.pem\""
             else
                 echo "    SSLCertificateFile \"$dir/leaf$i.pem\""
-                echo "    SSLCertificateChainFile \"$pki/int.pem\""
+                echo "    SSLCertificateChainFile \"$chain_file\""
             fi
             echo "    SSLCertificateKeyFile \"$pki/good.key\""
             echo "</VirtualHost>"
