@@ -405,10 +405,10 @@ static void settle(ocspr_chain_run_t *run, ocspr_chain_vrec_t *vr)
             f->fix = apr_pstrcat(p, pf->fix_if_shared != NULL ? pf->fix_if_shared : pf->fix,
                                  note, NULL);
         }
-        f->message = apr_psprintf(p, "%s: %s%s Fix: %s%s", pf->subject, pf->what, consequence,
-                                  f->fix, pf->must_staple
-                                  ? " This certificate is Must-Staple (RFC 7633): browsers "
-                                    "refuse the site without a valid staple." : "");
+        f->message = apr_pstrcat(p, pf->subject, ": ", pf->what, consequence, " Fix: ", f->fix,
+                                 pf->must_staple
+                                 ? " This certificate is Must-Staple (RFC 7633): browsers "
+                                   "refuse the site without a valid staple." : "", NULL);
     }
 }
 

@@ -493,19 +493,22 @@ void ocspr_chain_report_foreign(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t
 {
     apr_array_header_t *unused = ocspr_chain_unused(vc, chain, anchors);
     ocspr_chain_pending_t *pf;
+    const char *list;
 
     if (unused->nelts == 0) {
         return;
     }
+    /* A CA bundle's list runs to kilobytes, in thousands of vhosts:
+     * concatenated, not formatted. */
+    list = ocspr_chain_list_certs(vc->run, unused);
     pf = ocspr_chain_add(vc, cc, OCSPR_CHAIN_FOREIGN_INTERMEDIATE, OCSPR_SEV_WARNING,
-                         apr_psprintf(vc->p, "%s also holds %s, which issue%s no certificate "
-                                      "of this chain; mod_ssl sends %s to every client for "
-                                      "nothing.", path, ocspr_chain_list_certs(vc->run, unused),
-                                      unused->nelts == 1 ? "s" : "",
-                                      unused->nelts == 1 ? "it" : "them"),
+                         apr_pstrcat(vc->p, path, " also holds ", list, ", which issue",
+                                     unused->nelts == 1 ? "s" : "", " no certificate of this "
+                                     "chain; mod_ssl sends ", unused->nelts == 1 ? "it" : "them",
+                                     " to every client for nothing.", NULL),
                          apr_psprintf(vc->p, "remove %s from %s.",
                                       unused->nelts == 1 ? "it" : "them", path), path);
     /* Another vhost may need them: split the file rather than cut it. */
-    pf->fix_if_shared = apr_psprintf(vc->p, "give this vhost a chain file of its own, without "
-                                     "%s, instead of %s.", ocspr_chain_list_certs(vc->run, unused), path);
+    pf->fix_if_shared = apr_pstrcat(vc->p, "give this vhost a chain file of its own, without ",
+                                    list, ", instead of ", path, ".", NULL);
 }
