@@ -245,6 +245,71 @@ START_TEST(healthy_chain_in_cert_file)
 }
 END_TEST
 
+/* PKI file name rewritten into workdir/as: base64 lines of width
+ * characters, every line ending in eol. */
+static const char *rewrap(const char *name, const char *as, int width, const char *eol)
+{
+    unsigned char *data;
+    apr_size_t len, i;
+    const char *out = "", *b64 = "";
+    char *copy;
+    char *line, *last;
+    apr_file_t *f;
+    const char *path = apr_pstrcat(ocspr_test_pool, workdir, "/", as, NULL);
+
+    ocspr_test_read_file(&data, &len, ocspr_test_pool, ocspr_test_pki_path(ocspr_test_pool, name));
+    copy = apr_pstrmemdup(ocspr_test_pool, (const char *)data, len);
+    for (line = apr_strtok(copy, "\r\n", &last); line; line = apr_strtok(NULL, "\r\n", &last)) {
+        if (strncmp(line, "-----END", 8) == 0) {
+            for (i = 0; i < strlen(b64); i += (apr_size_t)width) {
+                out = apr_pstrcat(ocspr_test_pool, out,
+                                  apr_pstrndup(ocspr_test_pool, b64 + i, (apr_size_t)width), eol,
+                                  NULL);
+            }
+            b64 = "";
+        }
+        if (strncmp(line, "-----", 5) == 0) {
+            out = apr_pstrcat(ocspr_test_pool, out, line, eol, NULL);
+        }
+        else {
+            b64 = apr_pstrcat(ocspr_test_pool, b64, line, NULL);
+        }
+    }
+    ck_assert_int_eq(apr_file_open(&f, path, APR_FOPEN_WRITE | APR_FOPEN_CREATE
+                                   | APR_FOPEN_TRUNCATE, APR_FPROT_OS_DEFAULT, ocspr_test_pool),
+                     APR_SUCCESS);
+    ck_assert_int_eq(apr_file_write_full(f, out, strlen(out), NULL), APR_SUCCESS);
+    apr_file_close(f);
+    return path;
+}
+
+START_TEST(pem_line_forms_read_as_the_canonical_file)
+{
+    /* OpenSSL's own form (64 characters, LF), CRLF, and forms that take
+     * PEM_read_bio_ex's path (76 characters, a short line inside): the
+     * same certificates, found the same way. */
+    static const struct { int width; const char *eol; } forms[] = {
+        { 64, "\n" }, { 64, "\r\n" }, { 76, "\n" }, { 48, "\r\n" },
+    };
+    unsigned char id[OCSPR_CERT_ID_LEN];
+    size_t i;
+
+    ck_assert_int_eq(ocspr_cert_id(id, ocspr_test_cert(ocspr_test_pool, "good")), APR_SUCCESS);
+    for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        ocspr_chain_vhost_t *vh = vhost();
+        ocspr_chain_report_t *r;
+
+        add_cert_file(vh, rewrap("good.chain.pem", apr_psprintf(ocspr_test_pool, "f%d.pem",
+                                                                (int)i),
+                                 forms[i].width, forms[i].eol), 12);
+        r = analyse(vh);
+        ck_assert_msg(r->findings->nelts == 0, "form %d findings:%s", (int)i, dump(r));
+        ck_assert(cert_entry(r, 0)->issuer_found);
+        ck_assert(memcmp(cert_entry(r, 0)->id, id, sizeof(id)) == 0);
+    }
+}
+END_TEST
+
 START_TEST(healthy_rsa_ecdsa_with_shared_chain_file)
 {
     ocspr_chain_vhost_t *vh = vhost();
@@ -864,6 +929,7 @@ Suite *ocspr_suite_chain(void)
     tcase_add_checked_fixture(tc, workdir_setup, workdir_teardown);
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, healthy_chain_in_cert_file);
+    tcase_add_test(tc, pem_line_forms_read_as_the_canonical_file);
     tcase_add_test(tc, healthy_rsa_ecdsa_with_shared_chain_file);
     tcase_add_test(tc, healthy_issuer_in_ca_file);
     tcase_add_test(tc, healthy_without_stapling_is_silent_and_not_ready);
