@@ -3,9 +3,11 @@
 # redis-server on loopback as the fleet exchange, raw access to its keys (to
 # look at what the module published and to forge records), Apache hosts that
 # share it, handshake probes that check whose staple was served, and the
-# status page's JSON and refresh action. Source it after lib.sh.
+# status page's JSON and refresh action. Source it after lib.sh and
+# engine-lib.sh (its PKI, instance dirs and vhosts).
 #
 #   . "$OCSPR_TEST_SRCDIR/integration/lib.sh"
+#   . "$OCSPR_TEST_SRCDIR/integration/engine-lib.sh"
 #   . "$OCSPR_TEST_SRCDIR/integration/fleet-lib.sh"
 #   ocspr_t_init fleet_NAME
 #
@@ -408,14 +410,16 @@ fleet_probe()
 
 # fleet_probe_loop OUT N PAUSE PORT...: up to N handshakes, cycling over
 # the PORTs, PAUSE seconds apart, appending "PORT SERIAL STATUS NEXT_EPOCH
-# START_MS" lines to OUT; ends early once the file OUT.stop exists. Meant to
-# run in the background (&) while the test does other things.
+# START_MS" lines to OUT; ends early once the file OUT.stop exists or the
+# test's shell has exited (a failed test). Meant to run in the background (&)
+# while the test does other things.
 fleet_probe_loop()
 {
     local out=${1:?usage: fleet_probe_loop OUT N PAUSE PORT...} n=${2:?} pause=${3:?} i=0 port
     shift 3
     local -a ports=("$@")
-    while [ "$i" -lt "$n" ] && [ ! -e "$out.stop" ]; do
+    # $$ is the test's own shell, also in this background subshell.
+    while [ "$i" -lt "$n" ] && [ ! -e "$out.stop" ] && kill -0 "$$" 2>/dev/null; do
         port=${ports[$((i % ${#ports[@]}))]}
         echo "$port $(fleet_probe "$port")" >>"$out"
         i=$((i + 1))
