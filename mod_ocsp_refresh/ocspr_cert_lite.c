@@ -86,6 +86,11 @@ apr_status_t ocspr_cert_lite_parse(ocspr_cert_lite_t **pcert, ocspr_cert_lite_ct
         x = der_to_x509(NULL, der, (long)len);
         full = 1;
     }
+    if (x != NULL) {
+        /* Caches the extensions and the SHA-1 (X509_check_ca, key ids and
+         * the id below read them): hashed once, not once per question. */
+        X509_check_purpose(x, -1, 0);
+    }
     ERR_pop_to_mark();
     if (x == NULL) {
         return OCSPR_EINVALID;
