@@ -1169,6 +1169,9 @@ Suite *ocspr_suite_status(void)
     TCase *tc = tcase_create("escape");
 
     ocspr_tc_add_pool_fixture(tc);
+    /* 3,000 random strings through four escapers: seconds under ASan on a
+     * busy 2-core machine, more than Check's default 4. */
+    tcase_set_timeout(tc, 60);
     tcase_add_test(tc, html_escape_neutralises_markup);
     tcase_add_test(tc, json_escape_gives_valid_json_strings);
     tcase_add_test(tc, invalid_utf8_is_replaced);
