@@ -113,19 +113,35 @@ const char *ocspr_chain_list_certs(ocspr_chain_run_t *run, const apr_array_heade
 
 /* ---- fixes: one text and one command from the same file ---------------- */
 
-/* A shell command printing the issuer of leaf as PEM, from its caIssuers URL
- * (DER, or PKCS#7 for .p7c: RFC 5280 4.2.2.1); NULL without a URL. */
-static const char *issuer_fetch_cmd(apr_pool_t *p, const ocspr_cert_lite_t *leaf, const char **purl)
+/* A URL that can stand in a fix as it is: RFC 3986 characters only. Its
+ * command puts it in single quotes; a quote, a backquote (which delimits
+ * commands in our texts) or a '>' from a forged or broken certificate
+ * must never reach an admin's shell. */
+static int url_fits_command(const char *url)
+{
+    return url[strspn(url, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                           "-._~:/?#[]@!$&()*+,;=%")] == '\0';
+}
+
+/* A shell command printing the issuer of leaf as PEM, from its first
+ * caIssuers URL that fits a command (DER, or PKCS#7 for .p7c: RFC 5280
+ * 4.2.2.1); NULL without one. */
+static const char *issuer_fetch_cmd(apr_pool_t *p, const ocspr_cert_lite_t *leaf,
+                                    const char **purl)
 {
     apr_array_header_t *urls = ocspr_cert_ca_issuers_urls(ocspr_cert_lite_view(leaf), p);
-    const char *url;
+    const char *url = NULL;
     size_t len;
+    int i;
 
-    *purl = NULL;
-    if (urls->nelts == 0) {
+    for (i = 0; i < urls->nelts && url == NULL; i++) {
+        url = APR_ARRAY_IDX(urls, i, const char *);
+        url = url_fits_command(url) ? url : NULL;
+    }
+    *purl = url;
+    if (url == NULL) {
         return NULL;
     }
-    *purl = url = APR_ARRAY_IDX(urls, 0, const char *);
     len = strlen(url);
     if (len > 4 && strcasecmp(url + len - 4, ".p7c") == 0) {
         return apr_psprintf(p, "curl -s '%s' | openssl pkcs7 -inform DER -print_certs | "
@@ -137,11 +153,14 @@ static const char *issuer_fetch_cmd(apr_pool_t *p, const ocspr_cert_lite_t *leaf
 /* "the issuer "X" with key id K (the CA publishes it at URL)" */
 static const char *issuer_words(apr_pool_t *p, const ocspr_cert_lite_t *leaf, const char *url)
 {
-    return apr_psprintf(p, "the issuer %s (%s)", ocspr_chain_wanted_issuer(p, leaf),
-                        url != NULL
-                        ? apr_psprintf(p, "the CA publishes it at %s, its caIssuers URL", url)
-                        : "the certificate names no caIssuers URL: take it, as PEM, from your "
-                          "CA's bundle");
+    const char *where = url != NULL
+        ? apr_psprintf(p, "the CA publishes it at %s, its caIssuers URL", url)
+        : ocspr_cert_ca_issuers_urls(ocspr_cert_lite_view(leaf), p)->nelts > 0
+        ? "the certificate's caIssuers URL holds characters no URL may hold: take it, as PEM, "
+          "from your CA's bundle"
+        : "the certificate names no caIssuers URL: take it, as PEM, from your CA's bundle";
+
+    return apr_psprintf(p, "the issuer %s (%s)", ocspr_chain_wanted_issuer(p, leaf), where);
 }
 
 /* Append the issuer of leaf to target. */
