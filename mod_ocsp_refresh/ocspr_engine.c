@@ -33,6 +33,8 @@ struct ocspr_engine_t {
     volatile apr_uint32_t stopping;
     int cache_small_logged;
     int fleet_probe;                    /* the next certificate looked up in the fleet */
+    int fleet_offer_failures;           /* the pass's offers that failed in a row */
+    int fleet_offer_skip;               /* passes left before offering again */
 };
 
 static const char *const source_names[] = { "none", "store", "network", "fleet" };
@@ -271,6 +273,15 @@ static int take_response(ocspr_engine_t *e, ocspr_engine_cert_t *c,
     next_attempt = st->next_attempt;
     state_unlock(e, p);
     log_taken(e, c, info, source, alert, next_attempt, p);
+    if (source != OCSPR_SOURCE_STORE && e->ops.store_save) {
+        /* What the fleet gave is as good as a fetch after a restart too. */
+        apr_status_t rv = e->ops.store_save(e->ops.baton, c, der, len, p);
+
+        if (rv != APR_SUCCESS) {
+            ocspr_log(OCSPR_LOG_WARNING, rv, OCSPR_T_STORE_WRITE, p, "could not save the OCSP "
+                      "response for %s in the store; it will not survive a restart", c->label);
+        }
+    }
     return 1;
 }
 
@@ -296,10 +307,12 @@ static void fleet_result(ocspr_engine_t *e, apr_status_t rv, int is_read, apr_po
     else {
         h->errors++;
         h->last_error_time = wall_now(e);
+        /* apr_memcache says "not found" when no server answers at all. */
         apr_snprintf(h->last_error, sizeof(h->last_error), "%s %s: %s",
                      is_read ? "reading from" : "writing to",
                      e->cfg.fleet_desc ? e->cfg.fleet_desc : "the fleet exchange",
-                     apr_strerror(rv, err, sizeof(err)));
+                     APR_STATUS_IS_NOTFOUND(rv) ? "no server of the exchange answers"
+                                                : apr_strerror(rv, err, sizeof(err)));
     }
     state_unlock(e, p);
 }
@@ -354,13 +367,17 @@ static void fleet_refused(ocspr_engine_t *e, ocspr_engine_cert_t *c, const char 
                           apr_pool_t *p)
 {
     ocspr_cert_state_t *st = c->state;
+    apr_size_t kind;
     int repeated;
 
     if (!state_lock(e, p)) {
         return;
     }
     st->fleet_rejected++;
-    repeated = !strncmp(st->fleet_reject_reason, why, sizeof(st->fleet_reject_reason) - 1);
+    /* The same kind of refusal (the words before the first detail, which
+     * may carry times) is logged once. */
+    kind = strcspn(why, ":(");
+    repeated = !strncmp(st->fleet_reject_reason, why, kind);
     apr_cpystrn(st->fleet_reject_reason, why, sizeof(st->fleet_reject_reason));
     state_unlock(e, p);
     /* Once per certificate and reason: a forged record stays in the
@@ -414,30 +431,36 @@ static int fleet_adopt(ocspr_engine_t *e, ocspr_engine_cert_t *c, apr_pool_t *p)
     return 1;
 }
 
-/* Publish-after-fetch, never over a newer valid response. */
-static void fleet_publish(ocspr_engine_t *e, ocspr_engine_cert_t *c,
-                          const ocspr_response_info_t *info, const unsigned char *der,
-                          apr_size_t len, apr_pool_t *p)
+/* Publish-after-fetch, never over a newer valid response. Returns the
+ * write's result (APR_SUCCESS when nothing needed writing). */
+static apr_status_t fleet_publish(ocspr_engine_t *e, ocspr_engine_cert_t *c,
+                                  const ocspr_response_info_t *info, const unsigned char *der,
+                                  apr_size_t len, apr_pool_t *p)
 {
     ocspr_response_info_t theirs;
     ocspr_record_t rec;
     const char *why = NULL;
     unsigned char *buf;
     apr_size_t reclen = 0;
+    apr_status_t rv;
 
     if (!e->ops.fleet_put) {
-        return;
+        return APR_SUCCESS;
     }
     if (e->ops.fleet_get && fleet_read(e, c, &rec, &theirs, &why, p) > 0
         && theirs.this_update >= info->this_update) {
-        return;
+        return APR_SUCCESS;
     }
     buf = encode_record(&reclen, c, info, wall_now(e), der, len, p);
-    if (buf && fleet_put(e, c, buf, reclen, info->next_update, p) == APR_SUCCESS
-        && state_lock(e, p)) {
+    if (!buf) {
+        return APR_EINVAL;
+    }
+    rv = fleet_put(e, c, buf, reclen, info->next_update, p);
+    if (rv == APR_SUCCESS && state_lock(e, p)) {
         c->state->fleet_published++;
         state_unlock(e, p);
     }
+    return rv;
 }
 
 /* The pass's look at the fleet for one certificate: adopt what is newer
@@ -453,6 +476,13 @@ static int fleet_probe(ocspr_engine_t *e, ocspr_engine_cert_t *c, apr_pool_t *p)
     if (fleet_adopt(e, c, p)) {
         return 1;
     }
+    if (e->fleet_offer_skip > 0) {
+        /* The exchange refused the last offers: every refused write is an
+         * error line of the socache provider, so offer less often (a fetch
+         * still publishes at once). */
+        e->fleet_offer_skip--;
+        return 0;
+    }
     buf = apr_palloc(p, len);
     if (e->ops.cache_get(e->ops.baton, c, buf, &len, p) == APR_SUCCESS
         && ocspr_record_decode(&rec, buf, len, c->id) == APR_SUCCESS
@@ -461,7 +491,14 @@ static int fleet_probe(ocspr_engine_t *e, ocspr_engine_cert_t *c, apr_pool_t *p)
         info.cert_status = rec.cert_status;
         info.this_update = rec.this_update;
         info.next_update = rec.next_update;
-        fleet_publish(e, c, &info, rec.der, rec.der_len, p);
+        if (fleet_publish(e, c, &info, rec.der, rec.der_len, p) == APR_SUCCESS) {
+            e->fleet_offer_failures = 0;
+        }
+        else {
+            e->fleet_offer_failures++;
+            e->fleet_offer_skip = (1 << (e->fleet_offer_failures < 5 ? e->fleet_offer_failures
+                                                                     : 5)) - 1;
+        }
     }
     return 0;
 }
@@ -524,22 +561,13 @@ static void record_success(ocspr_engine_t *e, ocspr_engine_cert_t *c,
 {
     ocspr_cert_state_t *st = c->state;
 
-    if (!take_response(e, c, &res->info, res->der, res->der_len, OCSPR_SOURCE_NETWORK, p)) {
+    if (!take_response(e, c, &res->info, res->der, res->der_len, OCSPR_SOURCE_NETWORK, p)
+        && state_lock(e, p)) {
         /* Valid but older than what we hold (a lagging responder node):
          * keep ours; the responder is fine, so no backoff. */
-        if (state_lock(e, p)) {
-            st->consecutive_failures = 0;
-            schedule(e, st, wall_now(e), mono_now(e));
-            state_unlock(e, p);
-        }
-    }
-    else if (e->ops.store_save) {
-        apr_status_t rv = e->ops.store_save(e->ops.baton, c, res->der, res->der_len, p);
-
-        if (rv != APR_SUCCESS) {
-            ocspr_log(OCSPR_LOG_WARNING, rv, OCSPR_T_STORE_WRITE, p, "could not save the OCSP "
-                      "response for %s in the store; it will not survive a restart", c->label);
-        }
+        st->consecutive_failures = 0;
+        schedule(e, st, wall_now(e), mono_now(e));
+        state_unlock(e, p);
     }
     fleet_publish(e, c, &res->info, res->der, res->der_len, p);
     if (state_lock(e, p)) {

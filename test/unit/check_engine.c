@@ -1942,11 +1942,16 @@ START_TEST(fleet_health_follows_the_exchange)
                   "last error: %s", w->fleet_health.last_error);
     ck_assert_int_eq(w->fetches[0], 1);
 
+    /* After a refused offer the next pass does not offer (every refused
+     * write is an error line of the socache provider); the one after does. */
     w->fleet_down = 0;
     w->fleet[0].present = 0;
     advance(w, w->cfg.policy.min_retry);
     maintenance(w);
     ck_assert_int_eq(w->fleet_health.last_ok, w->wall);
+    ck_assert_msg(!w->fleet[0].present, "offered again right after a refused offer");
+    advance(w, w->cfg.policy.min_retry);
+    maintenance(w);
     ck_assert_msg(w->fleet[0].present, "the emptied exchange did not get this host's response");
     ck_assert_int_eq(w->fetches[0], 1);
 }
@@ -1970,6 +1975,11 @@ START_TEST(fleet_response_is_adopted_before_fetch)
     ck_assert_int_eq(res.fetched, 0);
     assert_holds(w, 0, &from_fleet, OCSPR_SOURCE_FLEET);
     assert_cached(w, 0, &from_fleet);
+    /* Stored too: a restart with the exchange and the responder down still
+     * staples it. */
+    ck_assert_msg(w->store[0].present && w->store[0].len == from_fleet.len
+                  && !memcmp(w->store[0].data, from_fleet.der, from_fleet.len),
+                  "the adopted response is not in the store");
     ck_assert_int_eq(w->state[0].fleet_adopted, 1);
     ck_assert_int_eq(w->state[0].fleet_rejected, 0);
     ck_assert_int_eq(w->state[0].served, 1);
