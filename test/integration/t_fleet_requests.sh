@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One fetch per fleet (issue 11): three Apache hosts share one memcached and
 # staple two certificates (RSA and ECDSA) whose responses are valid for
-# FLEET_NMIN minutes (default 2); one more host, alone (its own shmcb, no
+# FLEET_NMIN minutes (default 1); one more host, alone (its own shmcb, no
 # exchange), staples the same certificates from a second responder front, at
 # the same time, as the baseline. Over FLEET_PERIODS validity periods
 # (default 3) the fleet's responder requests per certificate per period must
@@ -14,7 +14,7 @@ set -euo pipefail
 . "$OCSPR_TEST_SRCDIR/integration/fleet-lib.sh"
 ocspr_t_init fleet_requests
 
-NMIN=${FLEET_NMIN:-2}
+NMIN=${FLEET_NMIN:-1}
 PERIODS=${FLEET_PERIODS:-3}
 HOSTS=(a b c)
 LEAVES=(good good-ec)
