@@ -708,6 +708,7 @@ START_TEST(test_built_clock_skew)
     ocspr_validate_opts_t opts;
     unsigned char *der;
     apr_size_t len;
+    int attempt;
 
     /* Two minutes ahead: inside the default five minutes, outside zero. */
     spec.this_update = now + apr_time_from_sec(120);
@@ -725,10 +726,22 @@ START_TEST(test_built_clock_skew)
     expect_accept(der, len, "good", &opts);
     opts = opts_at(now - apr_time_from_sec(181), -1);
     expect_reject(der, len, "good", &opts, OCSPR_REJECT_THIS_UPDATE_FUTURE);
-    /* Zero skew still takes a response issued this very second. */
-    spec.this_update = now;
-    build_response(&der, &len, &spec);
-    opts = opts_at(now, 0);
+    /* Zero skew still takes a response issued this very second. Signing
+     * stamps producedAt with the clock: if the second ends between reading
+     * it and signing (a slow sanitizer build), producedAt is one second
+     * ahead, rightly refused; take the next second. */
+    for (attempt = 0; attempt < 3; attempt++) {
+        ocspr_response_info_t info;
+
+        now = whole_second_now();
+        spec.this_update = now;
+        build_response(&der, &len, &spec);
+        opts = opts_at(now, 0);
+        if (validate(&info, der, len, "good", &opts) == APR_SUCCESS) {
+            break;
+        }
+        assert_rejected_as(&info, OCSPR_EINVALID, OCSPR_REJECT_PRODUCED_AT_FUTURE);
+    }
     expect_accept(der, len, "good", &opts);
 }
 END_TEST
