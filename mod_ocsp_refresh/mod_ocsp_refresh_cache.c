@@ -171,11 +171,6 @@ static apr_status_t setup_state(ocspr_module_t *m, apr_pool_t *pconf, server_rec
 
 /* --- the engine's operations ------------------------------------------------ */
 
-static void cache_key(unsigned char key[OCSPR_RECORD_KEY_LEN], const ocspr_engine_cert_t *c)
-{
-    ocspr_record_key(key, c->id);
-}
-
 static apr_status_t mutex_lock(apr_global_mutex_t *mutex, const char *what, server_rec *s)
 {
     apr_status_t rv = mutex ? apr_global_mutex_lock(mutex) : APR_SUCCESS;
@@ -206,7 +201,7 @@ static apr_status_t socache_put(const ap_socache_provider_t *prov, ap_socache_in
     unsigned char key[OCSPR_RECORD_KEY_LEN];
     apr_status_t rv;
 
-    cache_key(key, c);
+    ocspr_record_key(key, c->id);
     if ((rv = mutex_lock(mutex, "OCSP cache", s)) != APR_SUCCESS) {
         return rv;
     }
@@ -225,7 +220,7 @@ static apr_status_t socache_get(const ap_socache_provider_t *prov, ap_socache_in
     unsigned int ulen = (unsigned int)*len;
     apr_status_t rv;
 
-    cache_key(key, c);
+    ocspr_record_key(key, c->id);
     if ((rv = mutex_lock(mutex, "OCSP cache", s)) != APR_SUCCESS) {
         return rv;
     }
