@@ -11,6 +11,8 @@ OCSPR_CORE_SOURCES = \
 	ocspr_fetch.c \
 	ocspr_policy.c \
 	ocspr_engine.c \
+	ocspr_engine_fleet.c \
+	ocspr_engine_pass.c \
 	ocspr_record.c \
 	ocspr_store.c \
 	ocspr_conf.c \
