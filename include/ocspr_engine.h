@@ -141,8 +141,10 @@ typedef struct {
 } ocspr_engine_ops_t;
 
 /* The fleet exchange's health as this host sees it (for the status page):
- * the result of every get and put. "Absent" answers a read and is no error;
- * a write that finds no server is one. Written under ops->lock. */
+ * the result of every get and put. A record read or a write accepted is
+ * good news; "absent" to a read is neither (apr_memcache answers so when no
+ * server is up); any other failure, a write finding no server included, is
+ * an error. Written under ops->lock. */
 typedef struct {
     apr_uint64_t errors;                /* calls that failed */
     apr_time_t last_ok;                 /* wall clock; 0 never */

@@ -16,10 +16,13 @@ static void fleet_result(ocspr_engine_t *e, apr_status_t rv, int is_read, apr_po
     ocspr_fleet_health_t *h = e->cfg.fleet_health;
     char err[120];
 
-    if (!h || !ocspr_eng_state_lock(e, p)) {
+    /* "Absent" answers a read but proves nothing: apr_memcache says the same
+     * when no server is up. Only a record read or a write accepted is good
+     * news. */
+    if (!h || (is_read && APR_STATUS_IS_NOTFOUND(rv)) || !ocspr_eng_state_lock(e, p)) {
         return;
     }
-    if (rv == APR_SUCCESS || (is_read && APR_STATUS_IS_NOTFOUND(rv))) {
+    if (rv == APR_SUCCESS) {
         h->last_ok = ocspr_eng_wall_now(e);
     }
     else {
@@ -214,8 +217,8 @@ int ocspr_eng_fleet_probe(ocspr_engine_t *e, ocspr_engine_cert_t *c, apr_pool_t 
         }
         else {
             e->fleet_offer_failures++;
-            e->fleet_offer_skip = (1 << (e->fleet_offer_failures < 5 ? e->fleet_offer_failures
-                                                                     : 5)) - 1;
+            e->fleet_offer_skip = (1 << (e->fleet_offer_failures < 3 ? e->fleet_offer_failures
+                                                                     : 3)) - 1;
         }
     }
     return 0;

@@ -87,15 +87,28 @@ requests=$(ocspr_front_requests)
 sleep 1
 fleet_refresh_now "${http_of[a]}" "$ID"
 fleet_wait_key memcache good 20 >/dev/null
-ocspr_pass "host A published again after the outage, without a restart"
-ocspr_assert_eq $((requests + 1)) "$(ocspr_front_requests)" "responder requests for A's refresh"
-this_a=$(fleet_cert_field "${http_of[a]}" "$ID" this_update_epoch)
-fleet_expect_adoption "${http_of[b]}" "$ID" "$this_a" \
-    || ocspr_fail "host B did not adopt A's response after the outage (B holds thisUpdate" \
-        "$(fleet_cert_field "${http_of[b]}" "$ID" this_update_epoch), source" \
-        "$(fleet_cert_field "${http_of[b]}" "$ID" source); A's is $this_a)"
-ocspr_pass "host B adopted A's new response (thisUpdate $this_a)"
-ocspr_assert_eq $((requests + 1)) "$(ocspr_front_requests)" "responder requests after B adopted"
+ocspr_pass "the exchange holds a response again after the outage, without a restart"
+# The hosts converge on the newest response through the exchange: whichever
+# holds it offers it (a pass offers what the host serves to an exchange that
+# lacks it) and the other adopts it; A's refresh may itself adopt B's newer
+# response rather than ask the responder.
+converged() {
+    local ta tb
+    ta=$(fleet_cert_field "${http_of[a]}" "$ID" this_update_epoch)
+    tb=$(fleet_cert_field "${http_of[b]}" "$ID" this_update_epoch)
+    [ -n "$ta" ] && [ "$ta" = "$tb" ] \
+        && [ "$(fleet_cert_field "${http_of[a]}" "$ID" source)$(fleet_cert_field "${http_of[b]}" "$ID" source)" != networknetwork ]
+}
+ocspr_wait_until 30 converged \
+    || ocspr_fail "hosts A and B did not converge through the exchange after the outage" \
+        "(A: $(fleet_cert_field "${http_of[a]}" "$ID" this_update_epoch)" \
+        "$(fleet_cert_field "${http_of[a]}" "$ID" source), B:" \
+        "$(fleet_cert_field "${http_of[b]}" "$ID" this_update_epoch)" \
+        "$(fleet_cert_field "${http_of[b]}" "$ID" source))"
+ocspr_pass "hosts A and B hold the same response, one of them adopted from the exchange"
+after=$(( $(ocspr_front_requests) - requests ))
+[ "$after" -le 1 ] || ocspr_fail "$after responder requests after the outage for one refresh"
+ocspr_pass "$after responder request(s) after the outage for A's refresh"
 ocspr_assert_eq True "$(fleet_exchange_field "${http_of[b]}" healthy)" \
     "host B's status page: exchange healthy again"
 sleep 3
