@@ -245,10 +245,16 @@ int ocspr_chain_check_responder(ocspr_chain_vctx_t *vc, const ocspr_chain_cctx_t
         source = "the certificate's Authority Information Access";
     }
     if (url == NULL) {
+        const char *refusal = ocspr_cert_ocsp_url_refusal(ocspr_cert_lite_view(cc->leaf), p);
+
         ocspr_chain_add(vc, cc, OCSPR_CHAIN_NO_OCSP_URL, OCSPR_SEV_NOTICE,
-                        "the certificate names no OCSP responder and none is configured, so "
-                        "there is nothing to staple (many CAs dropped OCSP in 2025 and rely on "
-                        "CRLs).",
+                        refusal
+                        ? apr_psprintf(p, "the certificate's only OCSP %s, so it is refused "
+                                       "and there is nothing to staple unless a responder is "
+                                       "configured.", refusal)
+                        : "the certificate names no OCSP responder and none is configured, so "
+                          "there is nothing to staple (many CAs dropped OCSP in 2025 and rely on "
+                          "CRLs).",
                         cc->must_staple
                         ? "get a certificate without the Must-Staple extension: a Must-Staple "
                           "certificate without a responder cannot work."

@@ -78,7 +78,11 @@ const char *ocspr_conf_parse_url(void *out, apr_pool_t *p, const char *directive
                                  const ocspr_conf_limits_t *limits, const char *arg)
 {
     apr_uri_t uri;
+    const char *refusal = ocspr_url_refusal(p, "URL", arg, strlen(arg));
 
+    if (refusal) {
+        return apr_psprintf(p, "%s: the %s", directive, refusal);
+    }
     if (apr_uri_parse(p, arg, &uri) != APR_SUCCESS || !uri.scheme || !uri.hostname) {
         return apr_psprintf(p, "%s: '%s' is not a URL (expected http://host[:port]/...)",
                             directive, arg);

@@ -90,6 +90,9 @@ START_TEST(url_must_be_http_with_a_host)
     err = ocspr_conf_parse_url(&v, ocspr_test_pool, "R", &no_limits, "ocsp.test");
     ck_assert_ptr_nonnull(strstr(err, "'ocsp.test' is not a URL"));
     ck_assert_ptr_nonnull(ocspr_conf_parse_url(&v, ocspr_test_pool, "R", &no_limits, "http:/x"));
+    /* Only visible ASCII, as for the certificates' own URLs. */
+    err = ocspr_conf_parse_url(&v, ocspr_test_pool, "R", &no_limits, "http://ocsp.test/a b");
+    ck_assert_msg(err && strstr(err, "R: the URL") && strstr(err, "0x20"), "%s", err ? err : "");
     ck_assert_ptr_nonnull(ocspr_conf_parse_url(&v, ocspr_test_pool, "R", &no_limits, ""));
     ck_assert_ptr_null(v);
 }
