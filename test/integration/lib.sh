@@ -35,6 +35,7 @@
 #   ocspr_httpd_base_conf [OPTS]      print the base httpd config
 #   ocspr_vhost PORT CERT KEY [LINE...]  print an SSL vhost
 #   ocspr_status_location             print the /ocsp-status mount
+#   ocspr_status_tools                PY, CHROMIUM, ARTIFACTS for the status tests
 #   ocspr_track_pid PID               stop PID when the test exits
 #   ocspr_write_httpd_conf FILE [OPTS] [-- PIECE...]
 #   ocspr_start_httpd CONF / ocspr_httpd_graceful / ocspr_httpd_restart
@@ -392,6 +393,28 @@ EOF
 ocspr_track_pid()
 {
     OCSPR_OTHER_PIDS+=("$1")
+}
+
+# ocspr_status_tools: the status page tests' judges. Sets PY (a python3 with
+# prometheus_client: Debian's has python3-prometheus-client, one earlier in
+# PATH such as pyenv or a venv may not), CHROMIUM (the real browser) and
+# ARTIFACTS (screenshots, kept after the test); fails naming the package to
+# install when one is missing.
+ocspr_status_tools()
+{
+    local candidate
+    PY=
+    for candidate in python3 /usr/bin/python3; do
+        if "$candidate" -c 'import prometheus_client' 2>/dev/null; then
+            PY=$candidate
+            break
+        fi
+    done
+    [ -n "$PY" ] || ocspr_fail "python3-prometheus-client is not installed (apt-get install python3-prometheus-client)"
+    CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+    [ -n "$CHROMIUM" ] || ocspr_fail "chromium is not installed (apt-get install chromium)"
+    ARTIFACTS=$OCSPR_TEST_WORK/artifacts
+    mkdir -p "$ARTIFACTS"
 }
 
 # ocspr_status_location: print the status page mount, /ocsp-status for

@@ -11,18 +11,7 @@ set -euo pipefail
 . "$OCSPR_TEST_SRCDIR/integration/fleet-lib.sh"
 
 ocspr_t_init status_fleet
-PY=
-for candidate in python3 /usr/bin/python3; do
-    if "$candidate" -c 'import prometheus_client' 2>/dev/null; then
-        PY=$candidate
-        break
-    fi
-done
-[ -n "$PY" ] || ocspr_fail "python3-prometheus-client is not installed (apt-get install python3-prometheus-client)"
-CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
-[ -n "$CHROMIUM" ] || ocspr_fail "chromium is not installed (apt-get install chromium)"
-ARTIFACTS=$OCSPR_TEST_WORK/artifacts
-mkdir -p "$ARTIFACTS"
+ocspr_status_tools
 
 engine_pki_and_front
 fleet_start_backend memcache

@@ -18,19 +18,7 @@ set -euo pipefail
 ocspr_t_init status_scale
 N=${OCSPR_STATUS_SCALE_CERTS:-300}
 FAILING=20                      # the first FAILING sites ask a responder that is down
-CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
-[ -n "$CHROMIUM" ] || ocspr_fail "chromium is not installed (apt-get install chromium)"
-# Debian's python3 has python3-prometheus-client; one earlier in PATH may not.
-PY=
-for candidate in python3 /usr/bin/python3; do
-    if "$candidate" -c 'import prometheus_client' 2>/dev/null; then
-        PY=$candidate
-        break
-    fi
-done
-[ -n "$PY" ] || ocspr_fail "python3-prometheus-client is not installed (apt-get install python3-prometheus-client)"
-ARTIFACTS=$OCSPR_TEST_WORK/artifacts
-mkdir -p "$ARTIFACTS"
+ocspr_status_tools
 
 ENGINE_FRONT_PORT=$(ocspr_free_port)
 ENGINE_PKI=$T/pki
