@@ -107,26 +107,27 @@ static void fleet_refused(ocspr_engine_t *e, ocspr_engine_cert_t *c, const char 
               "refused the fleet's record for %s: %s; it is not stapled", c->label, why);
 }
 
-/* Adopt-before-fetch: a newer valid response in the fleet saves a fetch.
- * Returns non-zero when one was adopted. */
-int ocspr_eng_fleet_adopt(ocspr_engine_t *e, ocspr_engine_cert_t *c, apr_pool_t *p)
+/* What the exchange holds for c, against what this host holds. */
+typedef enum {
+    FLEET_ADOPTED,          /* newer and valid: taken */
+    FLEET_CURRENT,          /* as new as ours (or newer but not taken): nothing to do */
+    FLEET_LACKS             /* absent, refused or older: ours belongs there */
+} fleet_look_t;
+
+static fleet_look_t fleet_look(ocspr_engine_t *e, ocspr_engine_cert_t *c, apr_pool_t *p)
 {
     ocspr_response_info_t info;
     ocspr_record_t rec;
     const char *why = NULL;
     apr_time_t held_this = 0;
-    int found;
+    int found = fleet_read(e, c, &rec, &info, &why, p);
 
-    if (!e->ops.fleet_get) {
-        return 0;
-    }
-    found = fleet_read(e, c, &rec, &info, &why, p);
     if (found < 0) {
         fleet_refused(e, c, why, p);
-        return 0;
+        return FLEET_LACKS;
     }
     if (!found || !ocspr_eng_state_lock(e, p)) {
-        return 0;
+        return found ? FLEET_CURRENT : FLEET_LACKS;
     }
     if (ocspr_eng_holds(c->state) && c->state->next_update > ocspr_eng_wall_now(e)) {
         held_this = c->state->this_update;
@@ -137,42 +138,36 @@ int ocspr_eng_fleet_adopt(ocspr_engine_t *e, ocspr_engine_cert_t *c, apr_pool_t 
                                          "%s before %s): a replay, or a host that lags",
                                          ocspr_time_rfc3339(p, info.this_update),
                                          ocspr_time_rfc3339(p, held_this)), p);
-        return 0;
+        return FLEET_LACKS;
     }
-    if (held_this && info.this_update == held_this) {
-        return 0;
-    }
-    if (!ocspr_eng_take_response(e, c, &info, rec.der, rec.der_len, OCSPR_SOURCE_FLEET, p)) {
-        return 0;
+    if ((held_this && info.this_update == held_this)
+        || !ocspr_eng_take_response(e, c, &info, rec.der, rec.der_len, OCSPR_SOURCE_FLEET, p)) {
+        return FLEET_CURRENT;
     }
     if (ocspr_eng_state_lock(e, p)) {
         c->state->fleet_adopted++;
         ocspr_eng_state_unlock(e, p);
     }
-    return 1;
+    return FLEET_ADOPTED;
 }
 
-/* Publish-after-fetch, never over a newer valid response. Returns the
- * write's result (APR_SUCCESS when nothing needed writing). */
-apr_status_t ocspr_eng_fleet_publish(ocspr_engine_t *e, ocspr_engine_cert_t *c,
-                                  const ocspr_response_info_t *info, const unsigned char *der,
-                                  apr_size_t len, apr_pool_t *p)
+/* Adopt-before-fetch: a newer valid response in the fleet saves a fetch.
+ * Returns non-zero when one was adopted. */
+int ocspr_eng_fleet_adopt(ocspr_engine_t *e, ocspr_engine_cert_t *c, apr_pool_t *p)
 {
-    ocspr_response_info_t theirs;
-    ocspr_record_t rec;
-    const char *why = NULL;
-    unsigned char *buf;
+    return e->ops.fleet_get && fleet_look(e, c, p) == FLEET_ADOPTED;
+}
+
+/* Put ours into the exchange. */
+static apr_status_t fleet_write(ocspr_engine_t *e, ocspr_engine_cert_t *c,
+                                const ocspr_response_info_t *info, const unsigned char *der,
+                                apr_size_t len, apr_pool_t *p)
+{
     apr_size_t reclen = 0;
+    unsigned char *buf = ocspr_eng_encode_record(&reclen, c, info, ocspr_eng_wall_now(e), der,
+                                                 len, p);
     apr_status_t rv;
 
-    if (!e->ops.fleet_put) {
-        return APR_SUCCESS;
-    }
-    if (e->ops.fleet_get && fleet_read(e, c, &rec, &theirs, &why, p) > 0
-        && theirs.this_update >= info->this_update) {
-        return APR_SUCCESS;
-    }
-    buf = ocspr_eng_encode_record(&reclen, c, info, ocspr_eng_wall_now(e), der, len, p);
     if (!buf) {
         return APR_EINVAL;
     }
@@ -184,6 +179,26 @@ apr_status_t ocspr_eng_fleet_publish(ocspr_engine_t *e, ocspr_engine_cert_t *c,
     return rv;
 }
 
+/* Publish-after-fetch, never over a newer valid response. Returns the
+ * write's result (APR_SUCCESS when nothing needed writing). */
+apr_status_t ocspr_eng_fleet_publish(ocspr_engine_t *e, ocspr_engine_cert_t *c,
+                                     const ocspr_response_info_t *info, const unsigned char *der,
+                                     apr_size_t len, apr_pool_t *p)
+{
+    ocspr_response_info_t theirs;
+    ocspr_record_t rec;
+    const char *why = NULL;
+
+    if (!e->ops.fleet_put) {
+        return APR_SUCCESS;
+    }
+    if (e->ops.fleet_get && fleet_read(e, c, &rec, &theirs, &why, p) > 0
+        && theirs.this_update >= info->this_update) {
+        return APR_SUCCESS;
+    }
+    return fleet_write(e, c, info, der, len, p);
+}
+
 /* The pass's look at the fleet for one certificate: adopt what is newer
  * there, else offer what this host serves (a restarted, emptied exchange
  * fills again; an unreachable one shows in its health). */
@@ -193,9 +208,10 @@ int ocspr_eng_fleet_probe(ocspr_engine_t *e, ocspr_engine_cert_t *c, apr_pool_t 
     unsigned char *buf;
     ocspr_response_info_t info;
     ocspr_record_t rec;
+    fleet_look_t look = fleet_look(e, c, p);
 
-    if (ocspr_eng_fleet_adopt(e, c, p)) {
-        return 1;
+    if (look != FLEET_LACKS || !e->ops.fleet_put) {
+        return look == FLEET_ADOPTED;
     }
     if (e->fleet_offer_skip > 0) {
         /* The exchange refused the last offers: every refused write is an
@@ -212,7 +228,9 @@ int ocspr_eng_fleet_probe(ocspr_engine_t *e, ocspr_engine_cert_t *c, apr_pool_t 
         info.cert_status = rec.cert_status;
         info.this_update = rec.this_update;
         info.next_update = rec.next_update;
-        if (ocspr_eng_fleet_publish(e, c, &info, rec.der, rec.der_len, p) == APR_SUCCESS) {
+        /* The look just now found nothing as new as ours there: write
+         * without reading the exchange a second time. */
+        if (fleet_write(e, c, &info, rec.der, rec.der_len, p) == APR_SUCCESS) {
             e->fleet_offer_failures = 0;
         }
         else {
