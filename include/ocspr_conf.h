@@ -9,6 +9,7 @@
 #include <apr_pools.h>
 #include <apr_time.h>
 
+#include "ocspr_engine.h"
 #include "ocspr_http.h"
 #include "ocspr_policy.h"
 #include "ocspr_response.h"
@@ -70,5 +71,44 @@ void ocspr_conf_apply_policy(ocspr_policy_t *pol, int window_percent,
 void ocspr_conf_apply_http(ocspr_http_opts_t *opts, apr_interval_time_t timeout,
                            const char *proxy);
 void ocspr_conf_apply_validate(ocspr_validate_opts_t *opts, apr_interval_time_t max_age);
+
+/* One server's (vhost's) record: what its directives set, OCSPR_CONF_UNSET
+ * or NULL where they are silent, so that a vhost can tell "not said" from
+ * "said the default". The process-wide settings are GLOBAL_ONLY directives,
+ * merged into every vhost so that any server's record answers for them.
+ * test/integration/t_config_fields.sh checks that each field is created,
+ * merged and set by a directive. */
+typedef struct {
+    int enabled;                      /* OCSPRefresh On|Off (vhost) */
+    const char *responder;            /* OCSPRefreshResponder (vhost) */
+
+    /* process-wide */
+    const char *cache_spec;           /* OCSPRefreshCache "provider[:args]" */
+    const char *store_dir;            /* OCSPRefreshStore, "none" disables */
+    int window_percent;               /* OCSPRefreshWindow */
+    apr_interval_time_t check_interval;   /* OCSPRefreshCheckInterval */
+    apr_interval_time_t timeout;          /* OCSPRefreshTimeout */
+    apr_interval_time_t startup_timeout;  /* OCSPRefreshStartupTimeout, 0: no limit */
+    apr_interval_time_t max_age;          /* OCSPRefreshMaxAge, 0 (off): no limit */
+    const char *proxy;                /* OCSPRefreshProxy */
+    int strict;                       /* OCSPRefreshStrict */
+    int diagnostics;                  /* OCSPRefreshDiagnostics */
+    int status_actions;               /* OCSPRefreshStatusActions */
+} ocspr_conf_t;
+
+/* A record with every field unset. */
+ocspr_conf_t *ocspr_conf_create(apr_pool_t *p);
+/* add's values where it sets them, else base's. */
+ocspr_conf_t *ocspr_conf_merge(apr_pool_t *p, const ocspr_conf_t *base, const ocspr_conf_t *add);
+
+/* Resolved values: the default where the record is silent. */
+int ocspr_conf_enabled(const ocspr_conf_t *conf);
+int ocspr_conf_strict(const ocspr_conf_t *conf);
+int ocspr_conf_diagnostics(const ocspr_conf_t *conf);
+int ocspr_conf_status_actions(const ocspr_conf_t *conf);
+const char *ocspr_conf_cache_spec(const ocspr_conf_t *conf);
+apr_interval_time_t ocspr_conf_startup_timeout(const ocspr_conf_t *conf);
+/* The engine's policy, transport and validator settings. */
+void ocspr_conf_engine(ocspr_engine_config_t *cfg, const ocspr_conf_t *conf);
 
 #endif /* OCSPR_CONF_H */

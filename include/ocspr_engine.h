@@ -95,41 +95,60 @@ typedef struct {
     ocspr_cert_state_t *state;          /* usually in shared memory */
 } ocspr_engine_cert_t;
 
-/* The world outside, for the engine. Every function gets ops->baton. Only
- * lock/unlock, cache_put/cache_get, transport, the clocks and random are
- * required; store_* and fleet_* are NULL when there is no store or fleet. */
+/* A cache of encoded records (ocspr_record.h) keyed by certificate: the
+ * serving cache, the fleet exchange. expiry is the response's nextUpdate.
+ * get copies at most *len bytes into buf and sets *len; APR_NOTFOUND when
+ * absent. Nothing read from the fleet exchange is trusted. */
+typedef struct {
+    void *baton;
+    apr_status_t (*get)(void *baton, const ocspr_engine_cert_t *c, unsigned char *buf,
+                        apr_size_t *len, apr_pool_t *p);
+    apr_status_t (*put)(void *baton, const ocspr_engine_cert_t *c, const unsigned char *rec,
+                        apr_size_t len, apr_time_t expiry, apr_pool_t *p);
+    const char *desc;        /* "shmcb:/run/...(1048576)", "memcache:host:port": for messages */
+} ocspr_engine_kv_t;
+
+/* The store of raw DER responses. load: APR_ENOENT when there is none. */
+typedef struct {
+    void *baton;
+    apr_status_t (*load)(void *baton, const ocspr_engine_cert_t *c, unsigned char **der,
+                         apr_size_t *len, apr_pool_t *p);
+    apr_status_t (*save)(void *baton, const ocspr_engine_cert_t *c, const unsigned char *der,
+                         apr_size_t len, apr_pool_t *p);
+    /* Where c's stored response lives, for messages that name the file. */
+    const char *(*path)(void *baton, const ocspr_engine_cert_t *c, apr_pool_t *p);
+} ocspr_engine_store_t;
+
+/* The store kept in the files of dir (ocspr_store.h), which must outlive it. */
+void ocspr_engine_store_dir(ocspr_engine_store_t *store, const char *dir);
+
+/* The world outside, for the engine. Every function but those of the caches
+ * and the store gets ops->baton. Required: lock/unlock, cache; the others
+ * may be NULL: fleet.get (no fleet exchange), store.load (no store),
+ * leader_trylock (this process always leads), server_stopping (only
+ * ocspr_engine_stop ends a run), transport (ocspr_http_default_transport),
+ * the clocks and random (the real ones). */
 typedef struct {
     void *baton;
 
-    /* The lock over every ocspr_cert_state_t (a cross-process mutex in httpd).
-     * A failure is logged with a tag and the state is left untouched. */
+    /* The lock over every ocspr_cert_state_t and the shared header (a
+     * cross-process mutex in httpd). A failure is logged with a tag and the
+     * state is left untouched. */
     apr_status_t (*lock)(void *baton);
     apr_status_t (*unlock)(void *baton);
 
-    /* The serving cache: encoded records (ocspr_record.h), keyed by the
-     * certificate id. expiry is the response's nextUpdate. get copies at
-     * most *len bytes into buf and sets *len; APR_NOTFOUND when absent. */
-    apr_status_t (*cache_put)(void *baton, const ocspr_engine_cert_t *c,
-                              const unsigned char *rec, apr_size_t len, apr_time_t expiry,
-                              apr_pool_t *p);
-    apr_status_t (*cache_get)(void *baton, const ocspr_engine_cert_t *c,
-                              unsigned char *buf, apr_size_t *len, apr_pool_t *p);
+    /* One process of the host refreshes: the one holding this lock, which
+     * the kernel must release when its holder dies. trylock returns
+     * APR_SUCCESS when it took the lock. */
+    apr_status_t (*leader_trylock)(void *baton);
+    apr_status_t (*leader_unlock)(void *baton);
+    /* Non-zero once the server is going away (asked at least every second
+     * of a run): the run stops as if ocspr_engine_stop had been called. */
+    int (*server_stopping)(void *baton);
 
-    /* The store: raw DER responses. load: APR_ENOENT when there is none. */
-    apr_status_t (*store_load)(void *baton, const ocspr_engine_cert_t *c,
-                               unsigned char **der, apr_size_t *len, apr_pool_t *p);
-    apr_status_t (*store_save)(void *baton, const ocspr_engine_cert_t *c,
-                               const unsigned char *der, apr_size_t len, apr_pool_t *p);
-    /* Where c's stored response lives, for messages that name the file. */
-    const char *(*store_path)(void *baton, const ocspr_engine_cert_t *c, apr_pool_t *p);
-
-    /* The fleet exchange (memcache/redis): encoded records, like the cache.
-     * Nothing read from it is trusted. get: APR_NOTFOUND when absent. */
-    apr_status_t (*fleet_get)(void *baton, const ocspr_engine_cert_t *c,
-                              unsigned char *buf, apr_size_t *len, apr_pool_t *p);
-    apr_status_t (*fleet_put)(void *baton, const ocspr_engine_cert_t *c,
-                              const unsigned char *rec, apr_size_t len, apr_time_t expiry,
-                              apr_pool_t *p);
+    ocspr_engine_kv_t cache;            /* the serving cache, what handshakes read */
+    ocspr_engine_kv_t fleet;            /* the fleet exchange (memcache/redis) */
+    ocspr_engine_store_t store;
 
     /* The responder. The engine passes opts with cancel_fd set: a fetch must
      * end (outcome CANCELLED) soon after that descriptor becomes readable. */
@@ -144,7 +163,7 @@ typedef struct {
  * the result of every get and put. A record read or a write accepted is
  * good news; "absent" to a read is neither (apr_memcache answers so when no
  * server is up); any other failure, a write finding no server included, is
- * an error. Written under ops->lock. */
+ * an error. */
 typedef struct {
     apr_uint64_t errors;                /* calls that failed */
     apr_time_t last_ok;                 /* wall clock; 0 never */
@@ -152,15 +171,24 @@ typedef struct {
     char last_error[OCSPR_REASON_MAX];
 } ocspr_fleet_health_t;
 
+/* What every process of the host shares besides the certificates' states
+ * (shared memory in httpd), written under ops->lock: who refreshes, and how
+ * the others ask it to look again. Plain data. */
+typedef struct {
+    long leader_pid;                    /* the process refreshing now; 0: none */
+    apr_time_t leader_since;            /* wall clock */
+    apr_time_t last_pass;               /* wall clock: the leader's last pass */
+    apr_uint32_t wakeups;               /* bumped (atomically) by a "refresh now" */
+    ocspr_fleet_health_t fleet;
+} ocspr_engine_shared_t;
+
 typedef struct {
     ocspr_policy_t policy;
     ocspr_http_opts_t http;             /* per request; total_timeout is OCSPRefreshTimeout */
     ocspr_validate_opts_t validate;     /* now is set by the engine from ops->wall_now */
     int max_inflight;                   /* 0: OCSPR_ENGINE_MAX_INFLIGHT */
     int max_per_responder;              /* 0: OCSPR_ENGINE_MAX_PER_RESPONDER */
-    const char *cache_desc;             /* "shmcb:/run/...(1048576)": named when it is too small */
-    const char *fleet_desc;             /* "memcache:host:port", for messages */
-    ocspr_fleet_health_t *fleet_health; /* where to record it (shared memory), or NULL */
+    ocspr_engine_shared_t *shared;      /* in shared memory; NULL: the engine's own */
 } ocspr_engine_config_t;
 
 typedef struct ocspr_engine_t ocspr_engine_t;
@@ -223,8 +251,27 @@ int ocspr_engine_wait(ocspr_engine_t *e, apr_interval_time_t timeout);
 /* How long the leader should sleep after a pass (policy bounds applied). */
 apr_interval_time_t ocspr_engine_sleep_time(ocspr_engine_t *e, const ocspr_pass_result_t *res);
 
-/* Ask for a refresh of c at the next pass (from a status page). */
+/* From any process of the host: have the leader refresh c now. It sees the
+ * request within a second (OCSPR_ENGINE_WAKEUP_POLL), mid-sleep too. */
 void ocspr_engine_request_refresh(ocspr_engine_t *e, ocspr_engine_cert_t *c);
+
+/* How often a leader's sleep looks at the shared wake-up counter: another
+ * process's "refresh now" needs no signal to reach it. */
+#define OCSPR_ENGINE_WAKEUP_POLL apr_time_from_sec(1)
+
+/* A process's maintenance loop, until ocspr_engine_stop or
+ * ops->server_stopping: take the leader lock when it is free (retried every
+ * check interval, so that another process takes over when the leader dies),
+ * and while holding it run passes, sleeping between them as the policy
+ * says. A leader records itself in the shared header and resigns on the
+ * way out. Memory stays flat over weeks: p is cleared after every pass. */
+void ocspr_engine_run(ocspr_engine_t *e, apr_pool_t *p);
+
+/* Every certificate's state (ncerts, in the order given to create) and the
+ * shared header at one moment, for a page. Zeroes when the lock fails:
+ * nothing rather than a torn copy. */
+void ocspr_engine_snapshot(ocspr_engine_t *e, ocspr_cert_state_t *states,
+                           ocspr_engine_shared_t *shared, apr_pool_t *p);
 
 /* Which responder to ask for cert: `override` (OCSPRefreshResponder) when
  * set, else the certificate's first AIA OCSP URL. NULL when there is none

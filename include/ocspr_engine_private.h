@@ -10,7 +10,9 @@
 struct ocspr_engine_t {
     apr_pool_t *pool;
     ocspr_engine_config_t cfg;
-    ocspr_engine_ops_t ops;
+    ocspr_engine_ops_t ops;             /* the NULL optional ones filled with defaults */
+    ocspr_engine_shared_t *shared;      /* cfg.shared, or the engine's own */
+    int leader;                         /* this process holds the leader lock */
     ocspr_engine_cert_t *const *certs;
     int ncerts;
     int *responder_of;                  /* cert index -> responder index */

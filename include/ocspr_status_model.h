@@ -8,6 +8,7 @@
 
 #include "ocspr_cert.h"
 #include "ocspr_engine.h"
+#include "ocspr_registry.h"
 #include "ocspr_status.h"
 
 /* A row with what the certificate itself says (subject, serial, issuer, key
@@ -17,6 +18,15 @@ void ocspr_status_row_init(ocspr_status_row_t *row, apr_pool_t *p, const ocspr_c
 
 /* The response, attempts and fleet counters of the certificate's state. */
 void ocspr_status_row_from_state(ocspr_status_row_t *row, const ocspr_cert_state_t *st);
+
+/* The rows of every certificate of reg (states: the stapled ones' by
+ * slot, NULL when there is no shared state, as when nothing is stapled) and
+ * the leader and fleet of shared (NULL: none); fleet_desc NULL: no fleet
+ * exchange. page->rows is made from p. */
+void ocspr_status_page_fill(ocspr_status_page_t *page, const ocspr_registry_t *reg,
+                            const ocspr_cert_state_t *states,
+                            const ocspr_engine_shared_t *shared, const char *fleet_desc,
+                            apr_pool_t *p);
 
 /* A fresh form token of a configuration generation (hex). */
 apr_status_t ocspr_status_new_token(const char **ptoken, apr_pool_t *p);

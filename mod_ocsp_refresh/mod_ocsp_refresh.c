@@ -32,44 +32,6 @@ static int ocspr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
     return ocspr_diag_run(pconf, ptemp, s, OCSPR_DIAG_CHECK_CONFIG);
 }
 
-/* Each certificate without a usable responder gets one NOTICE, up to a
- * handful; past that they are summed up (a CA that dropped OCSP can leave
- * thousands), each still listed at INFO and on the status page. */
-#define NOT_APPLICABLE_NOTICES 10
-
-static void log_not_applicable(ocspr_module_t *m, apr_pool_t *ptemp)
-{
-    int i, n = 0;
-
-    for (i = 0; i < m->entries->nelts; i++) {
-        const ocspr_entry_t *entry = APR_ARRAY_IDX(m->entries, i, ocspr_entry_t *);
-
-        if (entry->not_applicable) {
-            ap_log_error(APLOG_MARK, ++n <= NOT_APPLICABLE_NOTICES ? APLOG_NOTICE : APLOG_INFO,
-                         0, m->s, OCSPR_T_NOT_APPLICABLE ": not stapling %s (vhosts %s): %s",
-                         ocspr_log_escape(ptemp, ocspr_cert_subject(entry->cert, ptemp)),
-                         ocspr_log_escape(ptemp, ocspr_entry_vhosts(ptemp, entry)),
-                         ocspr_log_escape(ptemp, entry->not_applicable));
-        }
-    }
-    if (n > NOT_APPLICABLE_NOTICES) {
-        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, OCSPR_T_NOT_APPLICABLE ": not stapling "
-                     "%d more certificates without a usable OCSP responder (each at LogLevel "
-                     "info, and on the status page)", n - NOT_APPLICABLE_NOTICES);
-    }
-}
-
-/* The engine's settings, from the directives; defaults live in the core. */
-static void configure_engine(ocspr_module_t *m, server_rec *s)
-{
-    ocspr_engine_config_t *cfg = &m->engine_config;
-
-    memset(cfg, 0, sizeof(*cfg));
-    ocspr_conf_policy(&cfg->policy, s);
-    ocspr_conf_http_opts(&cfg->http, s);
-    ocspr_conf_validate_opts(&cfg->validate, s);
-}
-
 static int ocspr_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                              server_rec *s)
 {
@@ -81,7 +43,7 @@ static int ocspr_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
         return OK;
     }
     rc = ocspr_diag_run(pconf, ptemp, s, OCSPR_DIAG_STARTUP);
-    if (rc != OK || !m || !m->entries->nelts) {
+    if (rc != OK || !m || !m->reg->entries->nelts) {
         return rc;
     }
     m->s = s;
@@ -89,9 +51,9 @@ static int ocspr_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
      * per-certificate INFO lines cost nothing at the default level. */
     ocspr_log_set(core_log, NULL,
                   (ocspr_log_level_t)ap_get_server_module_loglevel(s, APLOG_MODULE_INDEX));
-    configure_engine(m, s);
-    log_not_applicable(m, ptemp);
-    if (!m->stapled) {
+    ocspr_conf_engine(&m->engine_config, ocspr_srv_conf(s));
+    ocspr_registry_log_not_applicable(m->reg, ptemp);
+    if (!m->reg->stapled) {
         return OK;
     }
 #if !APR_HAS_THREADS
@@ -107,8 +69,9 @@ static int ocspr_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
     ocspr_module_startup(m, pconf, ptemp);
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, OCSPR_T_STARTED ": mod_ocsp_refresh "
                  OCSPR_VERSION " stapling %d certificates (%d not applicable), serving cache "
-                 "%s, fleet exchange %s, store %s", m->stapled, m->entries->nelts - m->stapled,
-                 m->cache_desc, m->fleet_desc ? m->fleet_desc : "none",
+                 "%s, fleet exchange %s, store %s", m->reg->stapled,
+                 m->reg->entries->nelts - m->reg->stapled, m->engine_ops.cache.desc,
+                 m->engine_ops.fleet.desc ? m->engine_ops.fleet.desc : "none",
                  m->store_dir ? m->store_dir : "none (memory only)");
     return OK;
 }
@@ -146,8 +109,8 @@ static int ocspr_get_resp(server_rec *s, conn_rec *c, const char *id, apr_size_t
     ocspr_module_t *m = ocspr_module;
     const ocspr_entry_t *entry;
 
-    if (!m || !m->started || !(entry = ocspr_module_entry(m, id, id_len)) || !entry->url
-        || !ocspr_conf_enabled(s)) {
+    if (!m || !m->started || !(entry = ocspr_registry_get(m->reg, id, id_len)) || !entry->url
+        || !ocspr_conf_enabled(ocspr_srv_conf(s))) {
         return DECLINED;
     }
     if (!ocspr_cache_serve(m, entry, c, cb, userdata)) {

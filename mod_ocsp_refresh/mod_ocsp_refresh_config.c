@@ -6,9 +6,7 @@
  * What differs between directives of one kind (the field, the parser, the
  * range, the scope, the word for "no limit") is a row of a table handed to
  * the handler in cmd->info, so adding a directive adds a row, not a branch.
- * A field left unset in the configuration takes its default when an
- * accessor reads it, never earlier, so a vhost can tell "not said" from
- * "said the default". */
+ * The record, its merge and its defaults are the core's (ocspr_conf_t). */
 #include <apr_strings.h>
 
 #include "ap_provider.h"
@@ -17,75 +15,34 @@
 
 #include "mod_ocsp_refresh.h"
 
-ocspr_srv_conf_t *ocspr_srv_conf(const server_rec *s)
+ocspr_conf_t *ocspr_srv_conf(const server_rec *s)
 {
     return ap_get_module_config(s->module_config, &ocsp_refresh_module);
 }
 
-/* Every field, unset. test/integration/t_config_fields.sh checks that each
- * field of ocspr_srv_conf_t is named here and in the merge. */
 void *ocspr_create_srv_conf(apr_pool_t *p, server_rec *s)
 {
-    ocspr_srv_conf_t *conf = apr_palloc(p, sizeof(*conf));
-
-    conf->enabled = OCSPR_UNSET;
-    conf->responder = NULL;
-    conf->cache_spec = NULL;
-    conf->store_dir = NULL;
-    conf->window_percent = OCSPR_UNSET;
-    conf->check_interval = OCSPR_UNSET;
-    conf->timeout = OCSPR_UNSET;
-    conf->startup_timeout = OCSPR_UNSET;
-    conf->max_age = OCSPR_UNSET;
-    conf->proxy = NULL;
-    conf->strict = OCSPR_UNSET;
-    conf->diagnostics = OCSPR_UNSET;
-    conf->status_actions = OCSPR_UNSET;
-    return conf;
+    return ocspr_conf_create(p);
 }
-
-#define MERGE_NUM(field) conf->field = (add->field != OCSPR_UNSET) ? add->field : base->field
-#define MERGE_PTR(field) conf->field = add->field ? add->field : base->field
 
 void *ocspr_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
 {
-    const ocspr_srv_conf_t *base = basev, *add = addv;
-    ocspr_srv_conf_t *conf = apr_palloc(p, sizeof(*conf));
-
-    MERGE_NUM(enabled);
-    MERGE_PTR(responder);
-    /* Process-wide settings can only be set globally; carrying them into
-     * every vhost lets code read them from whichever server it holds. */
-    MERGE_PTR(cache_spec);
-    MERGE_PTR(store_dir);
-    MERGE_NUM(window_percent);
-    MERGE_NUM(check_interval);
-    MERGE_NUM(timeout);
-    MERGE_NUM(startup_timeout);
-    MERGE_NUM(max_age);
-    MERGE_PTR(proxy);
-    MERGE_NUM(strict);
-    MERGE_NUM(diagnostics);
-    MERGE_NUM(status_actions);
-    return conf;
+    return ocspr_conf_merge(p, basev, addv);
 }
-
-#undef MERGE_NUM
-#undef MERGE_PTR
 
 /* ------------------------------------------------------------ the table */
 
 /* What one directive sets and within which limits; its handler gets it in
  * cmd->info. */
 typedef struct {
-    apr_size_t field;        /* offset of the value in ocspr_srv_conf_t */
+    apr_size_t field;        /* offset of the value in ocspr_conf_t */
     int global_only;         /* process-wide: refused inside <VirtualHost> */
     ocspr_conf_parse_fn *parse;   /* one-argument values: their kind's parser (it writes
                                    * the type that kind has, ocspr_conf.h) */
     ocspr_conf_limits_t limits;
 } ocspr_directive_t;
 
-#define AT(f) APR_OFFSETOF(ocspr_srv_conf_t, f)
+#define AT(f) APR_OFFSETOF(ocspr_conf_t, f)
 
 /* Ranges keep a typo from taking the server down or hammering a CA. */
 static const ocspr_directive_t
@@ -224,66 +181,9 @@ const command_rec ocspr_cmds[] = {
 
 #undef ROW
 
-/* -------------------------------------------------------- the accessors */
-
-#define OR_DEFAULT(v, d) ((v) == OCSPR_UNSET ? (d) : (v))
-
-int ocspr_conf_enabled(const server_rec *s)
-{
-    return OR_DEFAULT(ocspr_srv_conf(s)->enabled, ocspr_conf_defaults.enabled);
-}
-
-const char *ocspr_conf_responder(const server_rec *s)
-{
-    return ocspr_srv_conf(s)->responder;
-}
-
-int ocspr_conf_strict(const server_rec *s)
-{
-    return OR_DEFAULT(ocspr_srv_conf(s)->strict, ocspr_conf_defaults.strict);
-}
-
-int ocspr_conf_diagnostics(const server_rec *s)
-{
-    return OR_DEFAULT(ocspr_srv_conf(s)->diagnostics, ocspr_conf_defaults.diagnostics);
-}
-
-int ocspr_conf_status_actions(const server_rec *s)
-{
-    return OR_DEFAULT(ocspr_srv_conf(s)->status_actions, ocspr_conf_defaults.status_actions);
-}
-
 const char *ocspr_conf_store_dir(const server_rec *s, apr_pool_t *p)
 {
     const char *dir = ocspr_conf_store_dir_name(ocspr_srv_conf(s)->store_dir);
 
     return dir ? ap_server_root_relative(p, dir) : NULL;
-}
-
-const char *ocspr_conf_cache_spec(const server_rec *s)
-{
-    const char *spec = ocspr_srv_conf(s)->cache_spec;
-
-    return spec ? spec : ocspr_conf_defaults.cache_spec;
-}
-
-apr_interval_time_t ocspr_conf_startup_timeout(const server_rec *s)
-{
-    return OR_DEFAULT(ocspr_srv_conf(s)->startup_timeout, ocspr_conf_defaults.startup_timeout);
-}
-
-void ocspr_conf_policy(ocspr_policy_t *pol, const server_rec *s)
-{
-    ocspr_conf_apply_policy(pol, ocspr_srv_conf(s)->window_percent,
-                            ocspr_srv_conf(s)->check_interval);
-}
-
-void ocspr_conf_http_opts(ocspr_http_opts_t *opts, const server_rec *s)
-{
-    ocspr_conf_apply_http(opts, ocspr_srv_conf(s)->timeout, ocspr_srv_conf(s)->proxy);
-}
-
-void ocspr_conf_validate_opts(ocspr_validate_opts_t *opts, const server_rec *s)
-{
-    ocspr_conf_apply_validate(opts, ocspr_srv_conf(s)->max_age);
 }

@@ -107,7 +107,7 @@ static apr_status_t add_vhost(ocspr_chain_pass_t *pass, server_rec *s,
     vh->name = vhost_id(p, s);
     vh->file = section != NULL ? section->filename : NULL;
     vh->line = section != NULL ? section->line_num : 0;
-    ocspr_chain_vhost_set_module(vh, ocspr_conf_enabled(s), ocspr_conf_responder(s));
+    ocspr_chain_vhost_set_module(vh, ocspr_conf_enabled(ocspr_srv_conf(s)), ocspr_srv_conf(s)->responder);
     if (vh->cert_files->nelts == 0) {
         if (phase == OCSPR_DIAG_CHECK_CONFIG) {
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "diagnostics: vhost %s has no "
@@ -148,7 +148,7 @@ int ocspr_diag_run(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
     if (phase == OCSPR_DIAG_CHECK_CONFIG && ap_state_query(AP_SQ_RUN_MODE) != AP_SQ_RM_CONFIG_TEST) {
         return OK;
     }
-    if (!ocspr_conf_diagnostics(s) || ap_find_linked_module("mod_ssl.c") == NULL) {
+    if (!ocspr_conf_diagnostics(ocspr_srv_conf(s)) || ap_find_linked_module("mod_ssl.c") == NULL) {
         return OK;
     }
     read_scope(&global, ptemp, ap_conftree);
@@ -176,7 +176,7 @@ int ocspr_diag_run(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
                  ocspr_chain_summary(ptemp, &totals, phase == OCSPR_DIAG_STARTUP));
     /* A restart (configuration generation > 1) that failed would make httpd
      * exit with "Configuration Failed", taking a running server down. */
-    why = ocspr_chain_strict_verdict(&fail, ptemp, &totals, ocspr_conf_strict(s),
+    why = ocspr_chain_strict_verdict(&fail, ptemp, &totals, ocspr_conf_strict(ocspr_srv_conf(s)),
                                      ap_state_query(AP_SQ_CONFIG_GEN) > 1);
     if (why != NULL) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, OCSPR_T_DIAG_SUMMARY ": %s", why);

@@ -46,6 +46,7 @@ static void setup_store(ocspr_module_t *m, apr_pool_t *ptemp)
         return;
     }
     m->store_dir = dir;
+    ocspr_engine_store_dir(&m->engine_ops.store, dir);
 }
 
 /* Is this the first real start of the parent (not a restart)? The process
@@ -63,56 +64,6 @@ static int first_start(server_rec *s)
     return 1;
 }
 
-/* The store's files other than our certificates' responses: foreign files
- * and damaged names are reported (never deleted), leftovers of an
- * interrupted write removed. Our certificates' files are the engine's. */
-static apr_status_t store_entry(void *baton, const unsigned char id[OCSPR_CERT_ID_LEN],
-                                const unsigned char *der, apr_size_t len, const char *path)
-{
-    ocspr_module_t *m = baton;
-
-    if (!ocspr_module_entry(m, (const char *)id, OCSPR_CERT_ID_LEN)) {
-        /* A certificate no longer configured (renewed, vhost removed). */
-        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, m->s, "store file %s belongs to no "
-                     "certificate stapled now; ignored", path);
-    }
-    return APR_SUCCESS;
-}
-
-/* Is path the store file of a certificate we staple? The engine reports
- * those itself, with the certificate's name. */
-static int is_engine_file(ocspr_module_t *m, const char *path)
-{
-    const char *base = strrchr(path, '/');
-    int i;
-
-    base = base ? base + 1 : path;
-    for (i = 0; i < m->entries->nelts; i++) {
-        const ocspr_entry_t *entry = APR_ARRAY_IDX(m->entries, i, ocspr_entry_t *);
-
-        if (entry->url && !strncmp(base, entry->id_hex, 2 * OCSPR_CERT_ID_LEN)
-            && !strcmp(base + 2 * OCSPR_CERT_ID_LEN, OCSPR_STORE_SUFFIX)) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static void store_skip(void *baton, const char *path, apr_status_t rv, const char *reason)
-{
-    ocspr_module_t *m = baton;
-
-    if (is_engine_file(m, path)) {
-        return;
-    }
-    /* Our own status codes mean nothing to APR's error text: the reason
-     * says it all. */
-    ap_log_error(APLOG_MARK, APLOG_WARNING,
-                 rv > OCSPR_ERR_BASE && rv <= OCSPR_ETOOSMALL ? 0 : rv, m->s,
-                 OCSPR_T_STORE_SKIPPED ": store file %s ignored: %s",
-                 ocspr_log_escape(m->pool, path), reason);
-}
-
 /* The helper process: the server's user, this generation's caches and
  * state, one pass. Never returns. */
 static void run_helper(ocspr_module_t *m, int fetch, apr_interval_time_t limit)
@@ -128,7 +79,7 @@ static void run_helper(ocspr_module_t *m, int fetch, apr_interval_time_t limit)
         _exit(1);
     }
     if (m->store_dir) {
-        ocspr_store_scan(m->store_dir, OCSPR_RESPONSE_MAX_SIZE, p, store_entry, store_skip, m);
+        ocspr_registry_sweep_store(m->reg, m->store_dir, p);
     }
     loaded = ocspr_engine_load_store(m->engine, p);
     memset(&res, 0, sizeof(res));
@@ -144,7 +95,7 @@ static void run_helper(ocspr_module_t *m, int fetch, apr_interval_time_t limit)
     }
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, OCSPR_T_PREFETCH ": startup: %d of %d "
                  "responses loaded from the store; %s in %" APR_TIME_T_FMT " ms",
-                 loaded, m->stapled,
+                 loaded, m->reg->stapled,
                  fetch ? apr_psprintf(p, "%d fetched, %d adopted from the fleet, %d failed, "
                                       "%d left to the maintenance thread", res.fetched,
                                       res.adopted, res.failed, res.cut_off)
@@ -178,7 +129,7 @@ static int wait_helper(pid_t pid, apr_interval_time_t limit)
 void ocspr_module_startup(ocspr_module_t *m, apr_pool_t *pconf, apr_pool_t *ptemp)
 {
     int fetch = first_start(m->s);
-    apr_interval_time_t limit = fetch ? ocspr_conf_startup_timeout(m->s) : RESTART_LOAD_LIMIT;
+    apr_interval_time_t limit = fetch ? ocspr_conf_startup_timeout(ocspr_srv_conf(m->s)) : RESTART_LOAD_LIMIT;
     pid_t pid;
 
     setup_store(m, ptemp);

@@ -48,54 +48,26 @@ static int status_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
 /* --- the snapshot ------------------------------------------------------------ */
 
 /* Every certificate of the current generation, with the shared state of
- * one moment. When nothing is stapled (every certificate not applicable)
- * there is no shared state: the rows carry only the certificates. */
-static ocspr_status_page_t *build_page(request_rec *r, ocspr_module_t *e)
+ * one moment. A process without an engine (nothing stapled) shows only the
+ * certificates. */
+static ocspr_status_page_t *build_page(request_rec *r, ocspr_module_t *m)
 {
     ocspr_status_page_t *page = apr_pcalloc(r->pool, sizeof(*page));
     ocspr_cert_state_t *states = NULL;
-    ocspr_shared_t header;
-    int i, nstates = 0;
+    ocspr_engine_shared_t *shared = NULL;
 
     page->now = apr_time_now();
     page->server = ap_get_server_name(r);
 #ifdef OCSPR_VERSION
     page->version = OCSPR_VERSION;
 #endif
-    page->rows = apr_array_make(r->pool, e ? e->entries->nelts : 0, sizeof(ocspr_status_row_t));
-    if (!e) {
-        return page;
+    if (m && m->engine) {
+        states = apr_pcalloc(r->pool, sizeof(*states) * (apr_size_t)(m->reg->stapled + 1));
+        shared = apr_pcalloc(r->pool, sizeof(*shared));
+        ocspr_engine_snapshot(m->engine, states, shared, r->pool);
     }
-    if (e->started && e->shared) {
-        nstates = e->shared->nentries;
-        states = apr_pcalloc(r->pool, sizeof(*states) * (apr_size_t)(nstates > 0 ? nstates : 1));
-        ocspr_state_snapshot(e, states, &header);
-        page->active = 1;
-        page->leader_pid = (long)header.leader_pid;
-        page->leader_since = header.leader_since;
-        page->last_tick = header.last_tick;
-        if (e->fleet_desc) {
-            page->fleet_desc = e->fleet_desc;
-            page->fleet_errors = header.fleet.errors;
-            page->fleet_last_ok = header.fleet.last_ok;
-            page->fleet_last_error_time = header.fleet.last_error_time;
-            page->fleet_last_error = apr_pstrdup(r->pool, header.fleet.last_error);
-        }
-    }
-    for (i = 0; i < e->entries->nelts; i++) {
-        const ocspr_entry_t *entry = APR_ARRAY_IDX(e->entries, i, ocspr_entry_t *);
-        ocspr_status_row_t *row = apr_array_push(page->rows);
-
-        ocspr_status_row_init(row, r->pool, entry->cert);
-        row->id = entry->id_hex;
-        row->vhosts = entry->vhosts;
-        row->must_staple = entry->must_staple;
-        row->responder_url = entry->url;
-        row->not_applicable = entry->not_applicable;
-        if (states && entry->url && entry->slot >= 0 && entry->slot < nstates) {
-            ocspr_status_row_from_state(row, &states[entry->slot]);
-        }
-    }
+    ocspr_status_page_fill(page, m ? m->reg : NULL, states, shared,
+                           m ? m->engine_ops.fleet.desc : NULL, r->pool);
     return page;
 }
 
@@ -159,28 +131,19 @@ static const char *form_value(request_rec *r, apr_array_header_t *pairs, const c
     return NULL;
 }
 
-static const ocspr_entry_t *entry_by_hex(ocspr_module_t *e, const char *id)
+static ocspr_entry_t *entry_by_hex(ocspr_module_t *m, const char *id)
 {
-    int i;
-
-    for (i = 0; e && id && i < e->entries->nelts; i++) {
-        const ocspr_entry_t *entry = APR_ARRAY_IDX(e->entries, i, ocspr_entry_t *);
-
-        if (!strcasecmp(entry->id_hex, id)) {
-            return entry;
-        }
-    }
-    return NULL;
+    return m ? ocspr_registry_get_hex(m->reg, id) : NULL;
 }
 
 static int handle_action(request_rec *r, ocspr_module_t *e)
 {
     apr_array_header_t *pairs = NULL;
     const char *why, *location;
-    const ocspr_entry_t *entry;
+    ocspr_entry_t *entry;
     int rc, status;
 
-    why = ocspr_status_action_refusal(&status, r->pool, ocspr_conf_status_actions(r->server),
+    why = ocspr_status_action_refusal(&status, r->pool, ocspr_conf_status_actions(ocspr_srv_conf(r->server)),
                                       apr_table_get(r->headers_in, "Origin"),
                                       apr_table_get(r->headers_in, "Sec-Fetch-Site"),
                                       own_origin(r));
@@ -202,11 +165,11 @@ static int handle_action(request_rec *r, ocspr_module_t *e)
         return refuse(r, HTTP_NOT_FOUND, "No certificate with that id in this configuration: "
                       "reload the status page.");
     }
-    if (!entry->url || !e->started) {
+    if (!entry->url || !e->engine) {
         return refuse(r, HTTP_CONFLICT, "That certificate is not stapled by mod_ocsp_refresh, "
                       "so there is nothing to refresh.");
     }
-    ocspr_module_request_refresh(e, entry);
+    ocspr_engine_request_refresh(e->engine, &entry->engine_cert);
     ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, OCSPR_T_STATUS_REFRESH ": %s asked the status "
                   "page to refresh the OCSP response of %s (vhosts %s) now", r->useragent_ip,
                   ocspr_cert_subject(entry->cert, r->pool),
@@ -253,7 +216,7 @@ static int status_handler(request_rec *r)
         apr_table_setn(r->headers_out, header[0], header[1]);
     }
     if (query.format == OCSPR_STATUS_FORMAT_HTML) {
-        if (ocspr_conf_status_actions(r->server) && action_token && e && e->started) {
+        if (ocspr_conf_status_actions(ocspr_srv_conf(r->server)) && action_token && e && e->engine) {
             page->action_token = action_token;
         }
         if ((requested_entry = entry_by_hex(e, query.requested)) != NULL) {

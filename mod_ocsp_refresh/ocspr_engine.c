@@ -11,6 +11,7 @@
 #include <apr_strings.h>
 
 #include "ocspr_engine_private.h"
+#include "ocspr_store.h"
 #include "ocspr_tags.h"
 
 static const char *const source_names[] = { "none", "store", "network", "fleet" };
@@ -30,6 +31,16 @@ void ocspr_cert_state_init(ocspr_cert_state_t *st)
 }
 
 /* --- the clocks, the lock ------------------------------------------------ */
+
+static apr_time_t real_wall_now(void *baton)
+{
+    return apr_time_now();
+}
+
+static apr_time_t real_mono_now(void *baton)
+{
+    return ocspr_monotonic_now();
+}
 
 apr_time_t ocspr_eng_wall_now(ocspr_engine_t *e)
 {
@@ -152,7 +163,7 @@ int ocspr_eng_is_served(ocspr_engine_t *e, const ocspr_engine_cert_t *c, apr_tim
     unsigned char *buf = apr_palloc(p, len);
     ocspr_record_t rec;
 
-    return e->ops.cache_get(e->ops.baton, c, buf, &len, p) == APR_SUCCESS
+    return e->ops.cache.get(e->ops.cache.baton, c, buf, &len, p) == APR_SUCCESS
            && ocspr_record_decode(&rec, buf, len, c->id) == APR_SUCCESS
            && rec.next_update > now && rec.this_update == this_update;
 }
@@ -171,11 +182,11 @@ int ocspr_eng_put_served(ocspr_engine_t *e, const ocspr_engine_cert_t *c,
                   "for %s as a cache record", c->label);
         return 0;
     }
-    rv = e->ops.cache_put(e->ops.baton, c, rec, reclen, info->next_update, p);
+    rv = e->ops.cache.put(e->ops.cache.baton, c, rec, reclen, info->next_update, p);
     if (rv != APR_SUCCESS) {
         ocspr_log(OCSPR_LOG_WARNING, rv, OCSPR_T_CACHE_WRITE, p, "could not put the OCSP "
                   "response for %s into the serving cache %s; it is not stapled until this "
-                  "works", c->label, e->cfg.cache_desc ? e->cfg.cache_desc : "");
+                  "works", c->label, e->ops.cache.desc ? e->ops.cache.desc : "");
         return 0;
     }
     return ocspr_eng_is_served(e, c, info->this_update, obtained, p);
@@ -250,9 +261,9 @@ int ocspr_eng_take_response(ocspr_engine_t *e, ocspr_engine_cert_t *c,
     next_attempt = st->next_attempt;
     ocspr_eng_state_unlock(e, p);
     log_taken(e, c, info, source, alert, next_attempt, p);
-    if (source != OCSPR_SOURCE_STORE && e->ops.store_save) {
+    if (source != OCSPR_SOURCE_STORE && e->ops.store.save) {
         /* What the fleet gave is as good as a fetch after a restart too. */
-        apr_status_t rv = e->ops.store_save(e->ops.baton, c, der, len, p);
+        apr_status_t rv = e->ops.store.save(e->ops.store.baton, c, der, len, p);
 
         if (rv != APR_SUCCESS) {
             ocspr_log(OCSPR_LOG_WARNING, rv, OCSPR_T_STORE_WRITE, p, "could not save the OCSP "
@@ -275,7 +286,7 @@ int ocspr_engine_load_store(ocspr_engine_t *e, apr_pool_t *p)
     apr_pool_t *iter;
     int i, loaded = 0;
 
-    if (!e->ops.store_load) {
+    if (!e->ops.store.load) {
         return 0;
     }
     apr_pool_create(&iter, p);
@@ -285,9 +296,9 @@ int ocspr_engine_load_store(ocspr_engine_t *e, apr_pool_t *p)
         ocspr_validate_opts_t vo;
         unsigned char *der;
         apr_size_t len;
-        apr_status_t rv = e->ops.store_load(e->ops.baton, c, &der, &len, iter);
+        apr_status_t rv = e->ops.store.load(e->ops.store.baton, c, &der, &len, iter);
 
-        const char *path = e->ops.store_path ? e->ops.store_path(e->ops.baton, c, iter)
+        const char *path = e->ops.store.path ? e->ops.store.path(e->ops.store.baton, c, iter)
                                              : c->id_hex;
 
         if (rv != APR_SUCCESS) {
@@ -418,6 +429,13 @@ apr_status_t ocspr_engine_create(ocspr_engine_t **pe, apr_pool_t *p,
     e->pool = p;
     e->cfg = *cfg;
     e->ops = *ops;
+    if (!e->ops.transport.fetch) {
+        e->ops.transport = ocspr_http_default_transport;
+    }
+    e->ops.wall_now = e->ops.wall_now ? e->ops.wall_now : real_wall_now;
+    e->ops.mono_now = e->ops.mono_now ? e->ops.mono_now : real_mono_now;
+    e->ops.random = e->ops.random ? e->ops.random : ocspr_random_default;
+    e->shared = cfg->shared ? cfg->shared : apr_pcalloc(p, sizeof(*e->shared));
     e->certs = certs;
     e->ncerts = ncerts;
     index_responders(e);
@@ -501,5 +519,51 @@ void ocspr_engine_request_refresh(ocspr_engine_t *e, ocspr_engine_cert_t *c)
         ocspr_eng_state_unlock(e, p);
     }
     apr_pool_destroy(p);
+    /* The leader may be another process: it polls the counter. */
+    apr_atomic_inc32(&e->shared->wakeups);
     ocspr_engine_wake(e);
+}
+
+void ocspr_engine_snapshot(ocspr_engine_t *e, ocspr_cert_state_t *states,
+                           ocspr_engine_shared_t *shared, apr_pool_t *p)
+{
+    int i;
+
+    if (!ocspr_eng_state_lock(e, p)) {
+        memset(states, 0, sizeof(*states) * (apr_size_t)e->ncerts);
+        memset(shared, 0, sizeof(*shared));
+        return;
+    }
+    for (i = 0; i < e->ncerts; i++) {
+        states[i] = *e->certs[i]->state;
+    }
+    *shared = *e->shared;
+    ocspr_eng_state_unlock(e, p);
+}
+
+/* --- the store in files ---------------------------------------------------- */
+
+static apr_status_t dir_load(void *baton, const ocspr_engine_cert_t *c, unsigned char **der,
+                             apr_size_t *len, apr_pool_t *p)
+{
+    return ocspr_store_load(der, len, baton, c->id, OCSPR_RESPONSE_MAX_SIZE, p);
+}
+
+static apr_status_t dir_save(void *baton, const ocspr_engine_cert_t *c,
+                             const unsigned char *der, apr_size_t len, apr_pool_t *p)
+{
+    return ocspr_store_save(baton, c->id, der, len, p, NULL, NULL);
+}
+
+static const char *dir_path(void *baton, const ocspr_engine_cert_t *c, apr_pool_t *p)
+{
+    return apr_pstrcat(p, (const char *)baton, "/", c->id_hex, OCSPR_STORE_SUFFIX, NULL);
+}
+
+void ocspr_engine_store_dir(ocspr_engine_store_t *store, const char *dir)
+{
+    store->baton = (void *)dir;
+    store->load = dir_load;
+    store->save = dir_save;
+    store->path = dir_path;
 }

@@ -13,13 +13,13 @@
 
 static void fleet_result(ocspr_engine_t *e, apr_status_t rv, int is_read, apr_pool_t *p)
 {
-    ocspr_fleet_health_t *h = e->cfg.fleet_health;
+    ocspr_fleet_health_t *h = &e->shared->fleet;
     char err[120];
 
     /* "Absent" answers a read but proves nothing: apr_memcache says the same
      * when no server is up. Only a record read or a write accepted is good
      * news. */
-    if (!h || (is_read && APR_STATUS_IS_NOTFOUND(rv)) || !ocspr_eng_state_lock(e, p)) {
+    if ((is_read && APR_STATUS_IS_NOTFOUND(rv)) || !ocspr_eng_state_lock(e, p)) {
         return;
     }
     if (rv == APR_SUCCESS) {
@@ -31,7 +31,7 @@ static void fleet_result(ocspr_engine_t *e, apr_status_t rv, int is_read, apr_po
         /* apr_memcache says "not found" when no server answers at all. */
         apr_snprintf(h->last_error, sizeof(h->last_error), "%s %s: %s",
                      is_read ? "reading from" : "writing to",
-                     e->cfg.fleet_desc ? e->cfg.fleet_desc : "the fleet exchange",
+                     e->ops.fleet.desc ? e->ops.fleet.desc : "the fleet exchange",
                      APR_STATUS_IS_NOTFOUND(rv) ? "no server of the exchange answers"
                                                 : apr_strerror(rv, err, sizeof(err)));
     }
@@ -41,7 +41,7 @@ static void fleet_result(ocspr_engine_t *e, apr_status_t rv, int is_read, apr_po
 static apr_status_t fleet_get(ocspr_engine_t *e, const ocspr_engine_cert_t *c,
                               unsigned char *buf, apr_size_t *len, apr_pool_t *p)
 {
-    apr_status_t rv = e->ops.fleet_get(e->ops.baton, c, buf, len, p);
+    apr_status_t rv = e->ops.fleet.get(e->ops.fleet.baton, c, buf, len, p);
 
     fleet_result(e, rv, 1, p);
     return rv;
@@ -51,7 +51,7 @@ static apr_status_t fleet_put(ocspr_engine_t *e, const ocspr_engine_cert_t *c,
                               const unsigned char *rec, apr_size_t len, apr_time_t expiry,
                               apr_pool_t *p)
 {
-    apr_status_t rv = e->ops.fleet_put(e->ops.baton, c, rec, len, expiry, p);
+    apr_status_t rv = e->ops.fleet.put(e->ops.fleet.baton, c, rec, len, expiry, p);
 
     fleet_result(e, rv, 0, p);
     return rv;
@@ -155,7 +155,7 @@ static fleet_look_t fleet_look(ocspr_engine_t *e, ocspr_engine_cert_t *c, apr_po
  * Returns non-zero when one was adopted. */
 int ocspr_eng_fleet_adopt(ocspr_engine_t *e, ocspr_engine_cert_t *c, apr_pool_t *p)
 {
-    return e->ops.fleet_get && fleet_look(e, c, p) == FLEET_ADOPTED;
+    return e->ops.fleet.get && fleet_look(e, c, p) == FLEET_ADOPTED;
 }
 
 /* Put ours into the exchange. */
@@ -189,10 +189,10 @@ apr_status_t ocspr_eng_fleet_publish(ocspr_engine_t *e, ocspr_engine_cert_t *c,
     ocspr_record_t rec;
     const char *why = NULL;
 
-    if (!e->ops.fleet_put) {
+    if (!e->ops.fleet.put) {
         return APR_SUCCESS;
     }
-    if (e->ops.fleet_get && fleet_read(e, c, &rec, &theirs, &why, p) > 0
+    if (e->ops.fleet.get && fleet_read(e, c, &rec, &theirs, &why, p) > 0
         && theirs.this_update >= info->this_update) {
         return APR_SUCCESS;
     }
@@ -210,7 +210,7 @@ int ocspr_eng_fleet_probe(ocspr_engine_t *e, ocspr_engine_cert_t *c, apr_pool_t 
     ocspr_record_t rec;
     fleet_look_t look = fleet_look(e, c, p);
 
-    if (look != FLEET_LACKS || !e->ops.fleet_put) {
+    if (look != FLEET_LACKS || !e->ops.fleet.put) {
         return look == FLEET_ADOPTED;
     }
     if (e->fleet_offer_skip > 0) {
@@ -221,7 +221,7 @@ int ocspr_eng_fleet_probe(ocspr_engine_t *e, ocspr_engine_cert_t *c, apr_pool_t 
         return 0;
     }
     buf = apr_palloc(p, len);
-    if (e->ops.cache_get(e->ops.baton, c, buf, &len, p) == APR_SUCCESS
+    if (e->ops.cache.get(e->ops.cache.baton, c, buf, &len, p) == APR_SUCCESS
         && ocspr_record_decode(&rec, buf, len, c->id) == APR_SUCCESS
         && rec.next_update > ocspr_eng_wall_now(e)) {
         memset(&info, 0, sizeof(info));

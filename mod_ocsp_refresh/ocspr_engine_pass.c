@@ -437,14 +437,14 @@ static void check_serving(ocspr_engine_t *e, ocspr_pass_result_t *res, apr_pool_
             continue;
         }
         served = ocspr_eng_is_served(e, c, this_update, now, iter);
-        if (!served && e->ops.store_load) {
+        if (!served && e->ops.store.load) {
             unsigned char *der;
             apr_size_t len;
             ocspr_response_info_t info;
             ocspr_validate_opts_t vo;
 
             ocspr_eng_validate_opts(&vo, e);
-            if (e->ops.store_load(e->ops.baton, c, &der, &len, iter) == APR_SUCCESS
+            if (e->ops.store.load(e->ops.store.baton, c, &der, &len, iter) == APR_SUCCESS
                 && ocspr_response_validate(&info, iter, der, len, c->cert, c->issuer,
                                            &vo) == APR_SUCCESS
                 && info.this_update == this_update) {
@@ -475,7 +475,7 @@ static void check_serving(ocspr_engine_t *e, ocspr_pass_result_t *res, apr_pool_
                   "responses need about %" APR_SIZE_T_FMT " bytes, so give it at least %"
                   APR_SIZE_T_FMT " (OCSPRefreshCache shmcb:PATH(SIZE)), or leave "
                   "OCSPRefreshCache unset to size it automatically", res->unservable,
-                  res->unservable + res->served, e->cfg.cache_desc ? e->cfg.cache_desc : "",
+                  res->unservable + res->served, e->ops.cache.desc ? e->ops.cache.desc : "",
                   needed, needed * 2);
     }
 }
@@ -528,7 +528,7 @@ void ocspr_engine_pass(ocspr_engine_t *e, ocspr_pass_kind_t kind, apr_time_t dea
          * when nothing is due: the exchange's health stays current for the
          * status page, and a newer response or a forged record there is
          * found before the certificate's own due time. */
-        if (e->ops.fleet_get && e->ncerts) {
+        if (e->ops.fleet.get && e->ncerts) {
             res->adopted += ocspr_eng_fleet_probe(e, e->certs[e->fleet_probe++ % e->ncerts], p);
         }
         check_serving(e, res, p);

@@ -24,6 +24,44 @@ void ocspr_status_row_init(ocspr_status_row_t *row, apr_pool_t *p, const ocspr_c
     row->revocation_reason = -1;
 }
 
+void ocspr_status_page_fill(ocspr_status_page_t *page, const ocspr_registry_t *reg,
+                            const ocspr_cert_state_t *states,
+                            const ocspr_engine_shared_t *shared, const char *fleet_desc,
+                            apr_pool_t *p)
+{
+    int i;
+
+    page->rows = apr_array_make(p, reg ? reg->entries->nelts : 0, sizeof(ocspr_status_row_t));
+    for (i = 0; reg && i < reg->entries->nelts; i++) {
+        const ocspr_entry_t *entry = APR_ARRAY_IDX(reg->entries, i, ocspr_entry_t *);
+        ocspr_status_row_t *row = apr_array_push(page->rows);
+
+        ocspr_status_row_init(row, p, entry->cert);
+        row->id = entry->id_hex;
+        row->vhosts = entry->vhosts;
+        row->must_staple = entry->must_staple;
+        row->responder_url = entry->url;
+        row->not_applicable = entry->not_applicable;
+        if (states && entry->slot >= 0) {
+            ocspr_status_row_from_state(row, &states[entry->slot]);
+        }
+    }
+    if (!shared) {
+        return;
+    }
+    page->active = 1;
+    page->leader_pid = shared->leader_pid;
+    page->leader_since = shared->leader_since;
+    page->last_tick = shared->last_pass;
+    if (fleet_desc) {
+        page->fleet_desc = fleet_desc;
+        page->fleet_errors = shared->fleet.errors;
+        page->fleet_last_ok = shared->fleet.last_ok;
+        page->fleet_last_error_time = shared->fleet.last_error_time;
+        page->fleet_last_error = apr_pstrdup(p, shared->fleet.last_error);
+    }
+}
+
 void ocspr_status_row_from_state(ocspr_status_row_t *row, const ocspr_cert_state_t *st)
 {
     row->cert_status = st->cert_status;

@@ -13,9 +13,12 @@ OCSPR_CORE_SOURCES = \
 	ocspr_engine.c \
 	ocspr_engine_fleet.c \
 	ocspr_engine_pass.c \
+	ocspr_engine_run.c \
+	ocspr_registry.c \
 	ocspr_record.c \
 	ocspr_store.c \
 	ocspr_conf.c \
+	ocspr_conf_record.c \
 	ocspr_chain.c \
 	ocspr_chain_search.c \
 	ocspr_chain_findings.c \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Every field of ocspr_srv_conf_t (mod_ocsp_refresh/mod_ocsp_refresh.h) is
-# set in ocspr_create_srv_conf, merged in ocspr_merge_srv_conf and filled by
-# a directive row of mod_ocsp_refresh_config.c, so a new setting cannot be
+# Every field of ocspr_conf_t (include/ocspr_conf.h) is set in
+# ocspr_conf_create, merged in ocspr_conf_merge (ocspr_conf_record.c) and
+# filled by a directive row of mod_ocsp_refresh_config.c, so a new setting cannot be
 # forgotten in one of them (a field missing from the merge silently drops a
 # global value for every vhost). Reads the sources; starts no server.
 set -euo pipefail
@@ -10,7 +10,8 @@ set -euo pipefail
 ocspr_t_init config_fields
 
 src=$OCSPR_TEST_SRCDIR/../mod_ocsp_refresh
-header=$src/mod_ocsp_refresh.h
+header=$OCSPR_TEST_SRCDIR/../include/ocspr_conf.h
+record=$src/ocspr_conf_record.c
 config=$src/mod_ocsp_refresh_config.c
 
 # The body of C function NAME in FILE (from its name to the closing brace
@@ -21,28 +22,28 @@ function_body()
 }
 
 fields=$(awk '/^typedef struct \{/ { body = "" ; on = 1; next }
-              on && /^\} ocspr_srv_conf_t;/ { print body; exit }
+              on && /^\} ocspr_conf_t;/ { print body; exit }
               on && /^\}/ { on = 0 }
               on { sub(/\/\*.*/, ""); if (match($0, /[A-Za-z_][A-Za-z0-9_]* *;/)) {
                        name = substr($0, RSTART, RLENGTH); sub(/ *;/, "", name); body = body name "\n" } }' \
     "$header" | sed '/^$/d')
 count=$(wc -l <<<"$fields")
-[ "$count" -ge 10 ] || ocspr_fail "found only $count fields of ocspr_srv_conf_t in $header: '$fields'"
-ocspr_pass "$count fields in ocspr_srv_conf_t"
+[ "$count" -ge 10 ] || ocspr_fail "found only $count fields of ocspr_conf_t in $header: '$fields'"
+ocspr_pass "$count fields in ocspr_conf_t"
 
-create=$(function_body "$config" ocspr_create_srv_conf)
-merge=$(function_body "$config" ocspr_merge_srv_conf)
-[ -n "$create" ] || ocspr_fail "ocspr_create_srv_conf not found in $config"
-[ -n "$merge" ] || ocspr_fail "ocspr_merge_srv_conf not found in $config"
+create=$(function_body "$record" ocspr_conf_create)
+merge=$(function_body "$record" ocspr_conf_merge)
+[ -n "$create" ] || ocspr_fail "ocspr_conf_create not found in $record"
+[ -n "$merge" ] || ocspr_fail "ocspr_conf_merge not found in $record"
 
 missing=()
 while read -r field; do
-    grep -Eq "conf->$field = " <<<"$create" || missing+=("$field: not set in ocspr_create_srv_conf")
-    grep -Eq "MERGE_[A-Z]+\\($field\\);" <<<"$merge" || missing+=("$field: not merged in ocspr_merge_srv_conf")
+    grep -Eq "conf->$field = " <<<"$create" || missing+=("$field: not set in ocspr_conf_create")
+    grep -Eq "MERGE_[A-Z]+\\($field\\);" <<<"$merge" || missing+=("$field: not merged in ocspr_conf_merge")
     grep -Eq "AT\\($field\\)" "$config" || missing+=("$field: no directive row sets it")
 done <<<"$fields"
 if [ ${#missing[@]} -gt 0 ]; then
     printf '%s\n' "${missing[@]}" >&2
-    ocspr_fail "fields of ocspr_srv_conf_t not handled (above)"
+    ocspr_fail "fields of ocspr_conf_t not handled (above)"
 fi
 ocspr_pass "every field is created, merged and set by a directive"

@@ -138,7 +138,7 @@ struct world_t {
     int fleet_puts[MAX_CERTS];
     int fleet_regressions;              /* puts older than what the fleet held */
     int fleet_down;                     /* answer like apr_memcache with no server left */
-    ocspr_fleet_health_t fleet_health;
+    ocspr_engine_shared_t shared;       /* the leader, the wake-ups, the fleet's health */
 
     /* the responders */
     responder_t responder[RESPONDERS];
@@ -682,22 +682,25 @@ static world_t *world_new(const char *layout, int flags)
     ocspr_policy_default(&w->cfg.policy);
     ocspr_http_opts_default(&w->cfg.http);
     w->cfg.validate.clock_skew = MINUTES(5);
-    w->cfg.cache_desc = "shmcb:/run/ocspr-test-cache(65536)";
+    w->cfg.shared = &w->shared;
 
     w->ops.baton = w;
     w->ops.lock = fake_lock;
     w->ops.unlock = fake_unlock;
-    w->ops.cache_put = fake_cache_put;
-    w->ops.cache_get = fake_cache_get;
+    w->ops.cache.baton = w;
+    w->ops.cache.put = fake_cache_put;
+    w->ops.cache.get = fake_cache_get;
+    w->ops.cache.desc = "shmcb:/run/ocspr-test-cache(65536)";
     if (flags & WITH_STORE) {
-        w->ops.store_load = fake_store_load;
-        w->ops.store_save = fake_store_save;
+        w->ops.store.baton = w;
+        w->ops.store.load = fake_store_load;
+        w->ops.store.save = fake_store_save;
     }
     if (flags & WITH_FLEET) {
-        w->ops.fleet_get = fake_fleet_get;
-        w->ops.fleet_put = fake_fleet_put;
-        w->cfg.fleet_desc = "fake:fleet";
-        w->cfg.fleet_health = &w->fleet_health;
+        w->ops.fleet.baton = w;
+        w->ops.fleet.get = fake_fleet_get;
+        w->ops.fleet.put = fake_fleet_put;
+        w->ops.fleet.desc = "fake:fleet";
     }
     w->ops.transport.fetch = fake_fetch;
     w->ops.transport.baton = w;
@@ -1827,8 +1830,8 @@ START_TEST(unservable_response_is_counted)
     ck_assert_int_eq(w->state[0].served, 0);
     ck_assert_int_eq(w->state[1].served, 1);
     ck_assert_int_eq(w->state[0].cert_status, OCSPR_CERT_STATUS_GOOD);
-    ck_assert_msg(logged_at_most(w, OCSPR_LOG_WARNING, w->cfg.cache_desc),
-                  "no warning names the serving cache %s", w->cfg.cache_desc);
+    ck_assert_msg(logged_at_most(w, OCSPR_LOG_WARNING, w->ops.cache.desc),
+                  "no warning names the serving cache %s", w->ops.cache.desc);
     /* Once the cache keeps it again, it is served. */
     w->cache_drops_puts[0] = 0;
     res = maintenance(w);
@@ -1931,15 +1934,15 @@ START_TEST(fleet_health_follows_the_exchange)
     world_t *w = world_started("A", WITH_STORE | WITH_FLEET);
 
     maintenance(w);
-    ck_assert_int_eq(w->fleet_health.errors, 0);
-    ck_assert_int_ne(w->fleet_health.last_ok, 0);
+    ck_assert_int_eq(w->shared.fleet.errors, 0);
+    ck_assert_int_ne(w->shared.fleet.last_ok, 0);
     w->fleet_down = 1;
     advance(w, w->cfg.policy.min_retry);
     maintenance(w);
-    ck_assert_int_gt(w->fleet_health.errors, 0);
-    ck_assert_int_eq(w->fleet_health.last_error_time, w->wall);
-    ck_assert_msg(strstr(w->fleet_health.last_error, "writing to fake:fleet") != NULL,
-                  "last error: %s", w->fleet_health.last_error);
+    ck_assert_int_gt(w->shared.fleet.errors, 0);
+    ck_assert_int_eq(w->shared.fleet.last_error_time, w->wall);
+    ck_assert_msg(strstr(w->shared.fleet.last_error, "writing to fake:fleet") != NULL,
+                  "last error: %s", w->shared.fleet.last_error);
     ck_assert_int_eq(w->fetches[0], 1);
 
     /* After a refused offer the next pass does not offer (every refused
@@ -1948,13 +1951,13 @@ START_TEST(fleet_health_follows_the_exchange)
     w->fleet[0].present = 0;
     advance(w, w->cfg.policy.min_retry);
     maintenance(w);
-    ck_assert_msg(w->fleet_health.last_ok < w->fleet_health.last_error_time,
+    ck_assert_msg(w->shared.fleet.last_ok < w->shared.fleet.last_error_time,
                   "an absent record counted as good news");
     ck_assert_msg(!w->fleet[0].present, "offered again right after a refused offer");
     advance(w, w->cfg.policy.min_retry);
     maintenance(w);
     ck_assert_msg(w->fleet[0].present, "the emptied exchange did not get this host's response");
-    ck_assert_int_eq(w->fleet_health.last_ok, w->wall);
+    ck_assert_int_eq(w->shared.fleet.last_ok, w->wall);
     ck_assert_int_eq(w->fetches[0], 1);
 }
 END_TEST
