@@ -87,12 +87,4 @@ int ocspr_cert_must_staple(const ocspr_cert_t *cert);
  * present, and the signature verifies with issuer's public key. */
 int ocspr_cert_issued_by(const ocspr_cert_t *cert, const ocspr_cert_t *issuer);
 
-/* Find cert's issuer in candidates (array of ocspr_cert_t*) with
- * ocspr_cert_issued_by. OCSPR_ENOTFOUND when none qualifies. */
-apr_status_t ocspr_cert_find_issuer(const ocspr_cert_t **pissuer, const ocspr_cert_t *cert,
-                                    const apr_array_header_t *candidates);
-
-/* PEM text of a certificate, allocated from p (NULL on OpenSSL failure). */
-const char *ocspr_cert_to_pem(const ocspr_cert_t *cert, apr_pool_t *p);
-
 #endif /* OCSPR_CERT_H */

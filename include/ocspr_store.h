@@ -77,10 +77,6 @@ apr_status_t ocspr_store_load(unsigned char **pder, apr_size_t *plen, const char
                               const unsigned char id[OCSPR_CERT_ID_LEN], apr_size_t max_len,
                               apr_pool_t *p);
 
-/* Remove the response for id (no error when absent). */
-apr_status_t ocspr_store_remove(const char *dir, const unsigned char id[OCSPR_CERT_ID_LEN],
-                                apr_pool_t *p);
-
 /* Visit every file of dir (not recursively: subdirectories, "." and ".." are
  * ignored).
  *

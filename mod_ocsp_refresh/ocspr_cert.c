@@ -683,32 +683,3 @@ int ocspr_cert_issued_by(const ocspr_cert_t *cert, const ocspr_cert_t *issuer)
     return issued;
 }
 
-apr_status_t ocspr_cert_find_issuer(const ocspr_cert_t **pissuer, const ocspr_cert_t *cert,
-                                    const apr_array_header_t *candidates)
-{
-    int i;
-
-    *pissuer = NULL;
-    for (i = 0; candidates != NULL && i < candidates->nelts; i++) {
-        const ocspr_cert_t *candidate = APR_ARRAY_IDX(candidates, i, const ocspr_cert_t *);
-
-        if (candidate != NULL && ocspr_cert_issued_by(cert, candidate)) {
-            *pissuer = candidate;
-            return APR_SUCCESS;
-        }
-    }
-    return OCSPR_ENOTFOUND;
-}
-
-const char *ocspr_cert_to_pem(const ocspr_cert_t *cert, apr_pool_t *p)
-{
-    BIO *bio = BIO_new(BIO_s_mem());
-    const char *pem;
-
-    if (bio == NULL) {
-        return NULL;
-    }
-    pem = bio_to_pstr(bio, PEM_write_bio_X509(bio, cert->x509), p, NULL);
-    BIO_free(bio);
-    return pem;
-}

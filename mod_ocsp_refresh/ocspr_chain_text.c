@@ -153,11 +153,15 @@ static const char *issuer_fetch_cmd(apr_pool_t *p, const ocspr_cert_lite_t *leaf
 /* "the issuer "X" with key id K (the CA publishes it at URL)" */
 static const char *issuer_words(apr_pool_t *p, const ocspr_cert_lite_t *leaf, const char *url)
 {
+    const ocspr_cert_t *cert = ocspr_cert_lite_view(leaf);
+    const char *refused = ocspr_cert_ca_issuers_url_refusal(cert, p);
     const char *where = url != NULL
         ? apr_psprintf(p, "the CA publishes it at %s, its caIssuers URL", url)
-        : ocspr_cert_ca_issuers_urls(ocspr_cert_lite_view(leaf), p)->nelts > 0
+        : ocspr_cert_ca_issuers_urls(cert, p)->nelts > 0
         ? "the certificate's caIssuers URL holds characters no URL may hold: take it, as PEM, "
           "from your CA's bundle"
+        : refused
+        ? apr_psprintf(p, "the certificate's %s: take it, as PEM, from your CA's bundle", refused)
         : "the certificate names no caIssuers URL: take it, as PEM, from your CA's bundle";
 
     return apr_psprintf(p, "the issuer %s (%s)", ocspr_chain_wanted_issuer(p, leaf), where);

@@ -371,14 +371,6 @@ apr_status_t ocspr_store_load(unsigned char **pder, apr_size_t *plen, const char
     return read_capped(pder, plen, &reason, response_path(p, dir, id), max_len, p);
 }
 
-apr_status_t ocspr_store_remove(const char *dir, const unsigned char id[OCSPR_CERT_ID_LEN],
-                                apr_pool_t *p)
-{
-    apr_status_t rv = apr_file_remove(response_path(p, dir, id), p);
-
-    return APR_STATUS_IS_ENOENT(rv) ? APR_SUCCESS : rv;
-}
-
 static int hex_value(char c)
 {
     if (c >= '0' && c <= '9') {

@@ -61,9 +61,7 @@ static void check_urls(const apr_array_header_t *urls, const char *refusal)
 
 static void check_cert(apr_pool_t *p, const ocspr_cert_t *cert)
 {
-    unsigned char id[OCSPR_CERT_ID_LEN], again_id[OCSPR_CERT_ID_LEN];
-    apr_array_header_t *again = NULL;
-    const char *pem;
+    unsigned char id[OCSPR_CERT_ID_LEN];
 
     FUZZ_ASSERT(ocspr_cert_id(id, cert) == APR_SUCCESS);
     /* Names are printed RFC 2253-escaped: safe for a log line as they are. */
@@ -80,14 +78,6 @@ static void check_cert(apr_pool_t *p, const ocspr_cert_t *cert)
     (void)ocspr_cert_must_staple(cert);
     check_urls(ocspr_cert_ocsp_urls(cert, p), ocspr_cert_ocsp_url_refusal(cert, p));
     check_urls(ocspr_cert_ca_issuers_urls(cert, p), ocspr_cert_ca_issuers_url_refusal(cert, p));
-    pem = ocspr_cert_to_pem(cert, p);
-    if (pem != NULL
-        && ocspr_chain_load_mem(&again, NULL, p, pem, strlen(pem)) == APR_SUCCESS) {
-        FUZZ_ASSERT(again->nelts == 1);
-        FUZZ_ASSERT(ocspr_cert_id(again_id, APR_ARRAY_IDX(again, 0, const ocspr_cert_t *))
-                    == APR_SUCCESS);
-        FUZZ_ASSERT(memcmp(id, again_id, OCSPR_CERT_ID_LEN) == 0);
-    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,7 +1,6 @@
 /* Tests for ocspr_cert.c: loading every file format, identity, extensions,
  * issuer search. Expected values come from the openssl command line or from
  * OpenSSL calls independent of the code under test. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,20 +210,6 @@ static ocspr_cert_t *make_self_signed(EVP_PKEY *key, long serial, const char *tl
 static ocspr_cert_t *make_ed25519(long serial, const char *tls_feature)
 {
     return make_self_signed(EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"), serial, tls_feature);
-}
-
-static apr_array_header_t *cert_list(int n, ...)
-{
-    apr_array_header_t *list = apr_array_make(ocspr_test_pool, n, sizeof(const ocspr_cert_t *));
-    va_list ap;
-    int i;
-
-    va_start(ap, n);
-    for (i = 0; i < n; i++) {
-        APR_ARRAY_PUSH(list, const ocspr_cert_t *) = va_arg(ap, const ocspr_cert_t *);
-    }
-    va_end(ap);
-    return list;
 }
 
 /* ---- loading ----------------------------------------------------------- */
@@ -851,49 +836,6 @@ START_TEST(test_issued_by_checks_signature_without_akid)
 }
 END_TEST
 
-START_TEST(test_find_issuer)
-{
-    const ocspr_cert_t *good = pki_cert("good");
-    const ocspr_cert_t *intermediate = pki_cert("int");
-    const ocspr_cert_t *otherkey = pki_cert("int-otherkey");
-    const ocspr_cert_t *root = pki_cert("root");
-    const ocspr_cert_t *found = root;
-
-    ck_assert_int_eq(ocspr_cert_find_issuer(&found, good,
-                                            cert_list(3, pki_cert("other-root"),
-                                                      otherkey, intermediate)),
-                     APR_SUCCESS);
-    ck_assert_ptr_eq(found, intermediate);
-
-    ck_assert_int_eq(ocspr_cert_find_issuer(&found, good, cert_list(2, otherkey, root)),
-                     OCSPR_ENOTFOUND);
-    ck_assert_ptr_null(found);
-    ck_assert_int_eq(ocspr_cert_find_issuer(&found, good, cert_list(0)), OCSPR_ENOTFOUND);
-    ck_assert_int_eq(ocspr_cert_find_issuer(&found, good, NULL), OCSPR_ENOTFOUND);
-
-    ck_assert_int_eq(ocspr_cert_find_issuer(&found, intermediate, cert_list(2, good, root)),
-                     APR_SUCCESS);
-    ck_assert_ptr_eq(found, root);
-}
-END_TEST
-
-START_TEST(test_to_pem_round_trip)
-{
-    const ocspr_cert_t *good = pki_cert("good");
-    const char *pem = ocspr_cert_to_pem(good, ocspr_test_pool);
-    unsigned char *file;
-    apr_size_t file_len;
-    apr_array_header_t *certs;
-
-    ck_assert_ptr_nonnull(pem);
-    read_pki(&file, &file_len, "good.pem");
-    ck_assert_str_eq(pem, apr_pstrmemdup(ocspr_test_pool, (char *)file, file_len));
-    certs = load_mem_ok(pem, strlen(pem), OCSPR_FORMAT_PEM);
-    ck_assert_int_eq(certs->nelts, 1);
-    ck_assert(same_cert(nth(certs, 0), good));
-}
-END_TEST
-
 START_TEST(asn1_time_conversion)
 {
     ASN1_TIME *t = ASN1_TIME_new();
@@ -945,7 +887,6 @@ Suite *ocspr_suite_cert(void)
     tcase_add_test(identity, test_validity_times);
     tcase_add_test(identity, test_key_identifiers);
     tcase_add_test(identity, test_self_signed_and_ca);
-    tcase_add_test(identity, test_to_pem_round_trip);
 
     tcase_add_test(extensions, test_aia_urls);
     tcase_add_test(extensions, test_aia_urls_refuse_invisible_bytes);
@@ -954,7 +895,6 @@ Suite *ocspr_suite_cert(void)
 
     tcase_add_test(issuers, test_issued_by);
     tcase_add_test(issuers, test_issued_by_checks_signature_without_akid);
-    tcase_add_test(issuers, test_find_issuer);
     tcase_add_test(identity, asn1_time_conversion);
 
     suite_add_tcase(s, load);

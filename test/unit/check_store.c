@@ -677,24 +677,6 @@ START_TEST(load_rejects_odd_files)
 }
 END_TEST
 
-START_TEST(remove_is_idempotent)
-{
-    unsigned char id[OCSPR_CERT_ID_LEN];
-    unsigned char *der;
-    apr_size_t len;
-
-    make_id(id, 1);
-    make_der(&der, &len, OCSP_RESPONSE_STATUS_TRYLATER);
-    ck_assert_int_eq(ocspr_store_save(test_dir, id, der, len, ocspr_test_pool, NULL, NULL),
-                     APR_SUCCESS);
-    ck_assert_int_eq(ocspr_store_remove(test_dir, id, ocspr_test_pool), APR_SUCCESS);
-    ck_assert_int_eq(ocspr_store_load(&der, &len, test_dir, id, MAX_LEN, ocspr_test_pool),
-                     APR_ENOENT);
-    ck_assert_int_eq(ocspr_store_remove(test_dir, id, ocspr_test_pool), APR_SUCCESS);
-    ck_assert_str_eq(dir_listing(), "");
-}
-END_TEST
-
 /* A link at the final name is replaced by the rename, never written through. */
 START_TEST(save_replaces_link_at_final_name)
 {
@@ -952,7 +934,6 @@ Suite *ocspr_suite_store(void)
     tcase_add_test(tc, save_into_unwritable_dir_fails);
     tcase_add_test(tc, scan_of_unreadable_dir);
     tcase_add_test(tc, load_rejects_odd_files);
-    tcase_add_test(tc, remove_is_idempotent);
     tcase_add_test(tc, save_replaces_link_at_final_name);
     tcase_add_test(tc, temp_file_never_opens_a_planted_link);
     tcase_add_test(tc, create_new_makes_a_private_file);
