@@ -1,6 +1,7 @@
 /* Tests for ocspr_conf.c: each kind of directive value against its limits,
  * with the error an admin reads; defaults and the options built from set
- * and unset values. */
+ * and unset values. And for ocspr_conf_record.c: a server's record made
+ * unset, merged, and read with the defaults applied. */
 #include <string.h>
 #include "check_support.h"
 #include "ocspr_conf.h"
@@ -183,10 +184,213 @@ START_TEST(set_values_win_and_connect_fits_the_timeout)
 }
 END_TEST
 
+/* ---- the configuration record (ocspr_conf_record.c) ---------------------- */
+
+/* A record with every field set, to values that differ with `k`. */
+static void set_every_field(ocspr_conf_t *conf, int k)
+{
+    conf->enabled = k % 2;
+    conf->responder = k % 2 ? "http://responder-1.test/" : "http://responder-2.test/";
+    conf->cache_spec = k % 2 ? "memcache:cache-1.test:11211" : "redis:cache-2.test:6379";
+    conf->store_dir = k % 2 ? "store-1" : "/var/lib/store-2";
+    conf->window_percent = 10 + k;
+    conf->check_interval = apr_time_from_sec(20 + k);
+    conf->timeout = apr_time_from_sec(3 + k);
+    conf->startup_timeout = apr_time_from_sec(30 + k);
+    conf->max_age = apr_time_from_sec(3600 + k);
+    conf->proxy = k % 2 ? "http://proxy-1.test:3128" : "http://proxy-2.test:8080";
+    conf->strict = k % 2;
+    conf->diagnostics = (k + 1) % 2;
+    conf->status_actions = k % 2;
+}
+
+static void assert_records_equal(const ocspr_conf_t *got, const ocspr_conf_t *want)
+{
+    ck_assert_int_eq(got->enabled, want->enabled);
+    ck_assert_ptr_eq(got->responder, want->responder);
+    ck_assert_ptr_eq(got->cache_spec, want->cache_spec);
+    ck_assert_ptr_eq(got->store_dir, want->store_dir);
+    ck_assert_int_eq(got->window_percent, want->window_percent);
+    ck_assert_int_eq(got->check_interval, want->check_interval);
+    ck_assert_int_eq(got->timeout, want->timeout);
+    ck_assert_int_eq(got->startup_timeout, want->startup_timeout);
+    ck_assert_int_eq(got->max_age, want->max_age);
+    ck_assert_ptr_eq(got->proxy, want->proxy);
+    ck_assert_int_eq(got->strict, want->strict);
+    ck_assert_int_eq(got->diagnostics, want->diagnostics);
+    ck_assert_int_eq(got->status_actions, want->status_actions);
+}
+
+/* Made in memory that held other bytes, so that a field create forgets
+ * cannot pass for unset by luck. */
+START_TEST(create_leaves_every_field_unset)
+{
+    apr_pool_t *p;
+    void *dirty;
+    ocspr_conf_t *conf;
+
+    ck_assert_int_eq(apr_pool_create(&p, ocspr_test_pool), APR_SUCCESS);
+    dirty = apr_palloc(p, sizeof(*conf));
+    memset(dirty, 0x5a, sizeof(*conf));
+    apr_pool_clear(p);
+    conf = ocspr_conf_create(p);
+    ck_assert_ptr_eq(conf, dirty);
+    ck_assert_int_eq(conf->enabled, OCSPR_CONF_UNSET);
+    ck_assert_ptr_null(conf->responder);
+    ck_assert_ptr_null(conf->cache_spec);
+    ck_assert_ptr_null(conf->store_dir);
+    ck_assert_int_eq(conf->window_percent, OCSPR_CONF_UNSET);
+    ck_assert_int_eq(conf->check_interval, OCSPR_CONF_UNSET);
+    ck_assert_int_eq(conf->timeout, OCSPR_CONF_UNSET);
+    ck_assert_int_eq(conf->startup_timeout, OCSPR_CONF_UNSET);
+    ck_assert_int_eq(conf->max_age, OCSPR_CONF_UNSET);
+    ck_assert_ptr_null(conf->proxy);
+    ck_assert_int_eq(conf->strict, OCSPR_CONF_UNSET);
+    ck_assert_int_eq(conf->diagnostics, OCSPR_CONF_UNSET);
+    ck_assert_int_eq(conf->status_actions, OCSPR_CONF_UNSET);
+}
+END_TEST
+
+START_TEST(merge_takes_add_where_set_and_base_elsewhere)
+{
+    apr_pool_t *p = ocspr_test_pool;
+    ocspr_conf_t *base = ocspr_conf_create(p), *add = ocspr_conf_create(p);
+    ocspr_conf_t base_before, want, *merged;
+
+    set_every_field(base, 1);
+    base_before = *base;
+
+    /* A vhost that says nothing inherits everything. */
+    merged = ocspr_conf_merge(p, base, add);
+    ck_assert_ptr_ne(merged, base);
+    assert_records_equal(merged, base);
+
+    /* A vhost that says everything keeps all of it. */
+    set_every_field(add, 2);
+    assert_records_equal(ocspr_conf_merge(p, base, add), add);
+
+    /* Some of each: a number and a pointer from add, the rest from base. */
+    add = ocspr_conf_create(p);
+    add->window_percent = 75;
+    add->proxy = "http://vhost-proxy.test:3128";
+    want = *base;
+    want.window_percent = 75;
+    want.proxy = add->proxy;
+    assert_records_equal(ocspr_conf_merge(p, base, add), &want);
+
+    /* 0 is a value (OCSPRefreshMaxAge off, OCSPRefresh Off), not "unset". */
+    add = ocspr_conf_create(p);
+    add->max_age = 0;
+    add->enabled = 0;
+    ck_assert_int_eq(base->enabled, 1);
+    merged = ocspr_conf_merge(p, base, add);
+    ck_assert_int_eq(merged->max_age, 0);
+    ck_assert_int_eq(merged->enabled, 0);
+    ck_assert_int_eq(merged->timeout, base->timeout);
+
+    /* Neither input is changed. */
+    assert_records_equal(base, &base_before);
+    ck_assert_int_eq(add->window_percent, OCSPR_CONF_UNSET);
+    ck_assert_ptr_null(add->proxy);
+}
+END_TEST
+
+START_TEST(readers_give_defaults_where_unset)
+{
+    ocspr_conf_t *conf = ocspr_conf_create(ocspr_test_pool);
+
+    ck_assert_int_eq(ocspr_conf_enabled(conf), ocspr_conf_defaults.enabled);
+    ck_assert_int_eq(ocspr_conf_strict(conf), ocspr_conf_defaults.strict);
+    ck_assert_int_eq(ocspr_conf_diagnostics(conf), ocspr_conf_defaults.diagnostics);
+    ck_assert_int_eq(ocspr_conf_status_actions(conf), ocspr_conf_defaults.status_actions);
+    ck_assert_str_eq(ocspr_conf_cache_spec(conf), ocspr_conf_defaults.cache_spec);
+    ck_assert_int_eq(ocspr_conf_startup_timeout(conf), ocspr_conf_defaults.startup_timeout);
+
+    /* Set, each to what the default is not. */
+    conf->enabled = !ocspr_conf_defaults.enabled;
+    conf->strict = !ocspr_conf_defaults.strict;
+    conf->diagnostics = !ocspr_conf_defaults.diagnostics;
+    conf->status_actions = !ocspr_conf_defaults.status_actions;
+    conf->cache_spec = "memcache:cache.test:11211";
+    conf->startup_timeout = apr_time_from_sec(17);
+    ck_assert_int_eq(ocspr_conf_enabled(conf), !ocspr_conf_defaults.enabled);
+    ck_assert_int_eq(ocspr_conf_strict(conf), !ocspr_conf_defaults.strict);
+    ck_assert_int_eq(ocspr_conf_diagnostics(conf), !ocspr_conf_defaults.diagnostics);
+    ck_assert_int_eq(ocspr_conf_status_actions(conf), !ocspr_conf_defaults.status_actions);
+    ck_assert_str_eq(ocspr_conf_cache_spec(conf), "memcache:cache.test:11211");
+    ck_assert_int_eq(ocspr_conf_startup_timeout(conf), apr_time_from_sec(17));
+    /* OCSPRefreshStartupTimeout 0: no limit, not the default. */
+    conf->startup_timeout = 0;
+    ck_assert_int_eq(ocspr_conf_startup_timeout(conf), 0);
+}
+END_TEST
+
+static void assert_engine_config(const ocspr_conf_t *conf)
+{
+    ocspr_engine_config_t cfg;
+    ocspr_policy_t pol;
+    ocspr_http_opts_t http;
+    ocspr_validate_opts_t val;
+
+    memset(&cfg, 0xa5, sizeof(cfg));
+    ocspr_conf_engine(&cfg, conf);
+    ocspr_conf_apply_policy(&pol, conf->window_percent, conf->check_interval);
+    ocspr_conf_apply_http(&http, conf->timeout, conf->proxy);
+    ocspr_conf_apply_validate(&val, conf->max_age);
+
+    ck_assert_int_eq(cfg.policy.window_percent, pol.window_percent);
+    ck_assert_int_eq(cfg.policy.jitter_percent, pol.jitter_percent);
+    ck_assert_int_eq(cfg.policy.check_interval, pol.check_interval);
+    ck_assert_int_eq(cfg.policy.backoff_min, pol.backoff_min);
+    ck_assert_int_eq(cfg.policy.backoff_max, pol.backoff_max);
+    ck_assert_int_eq(cfg.policy.min_retry, pol.min_retry);
+    ck_assert_int_eq(cfg.http.connect_timeout, http.connect_timeout);
+    ck_assert_int_eq(cfg.http.total_timeout, http.total_timeout);
+    ck_assert_uint_eq(cfg.http.max_body, http.max_body);
+    ck_assert_uint_eq(cfg.http.max_headers, http.max_headers);
+    ck_assert_ptr_eq(cfg.http.proxy_url, http.proxy_url);
+    ck_assert_int_eq(cfg.http.use_get, http.use_get);
+    ck_assert_ptr_eq(cfg.http.user_agent, http.user_agent);
+    ck_assert_int_eq(cfg.http.cancel_fd, http.cancel_fd);
+    ck_assert_ptr_eq(cfg.http.session, http.session);
+    ck_assert_uint_eq(cfg.validate.max_size, val.max_size);
+    ck_assert_int_eq(cfg.validate.clock_skew, val.clock_skew);
+    ck_assert_int_eq(cfg.validate.now, val.now);
+    ck_assert_int_eq(cfg.validate.max_age, val.max_age);
+    /* The rest is the glue's: the engine's own bounds, no shared header yet. */
+    ck_assert_int_eq(cfg.max_inflight, 0);
+    ck_assert_int_eq(cfg.max_per_responder, 0);
+    ck_assert_ptr_null(cfg.shared);
+}
+
+START_TEST(engine_config_is_what_the_apply_functions_make)
+{
+    ocspr_conf_t *conf = ocspr_conf_create(ocspr_test_pool);
+    ocspr_engine_config_t cfg;
+    ocspr_policy_t def_pol;
+
+    assert_engine_config(conf);
+    ocspr_policy_default(&def_pol);
+    ocspr_conf_engine(&cfg, conf);
+    ck_assert_int_eq(cfg.policy.check_interval, def_pol.check_interval);
+    ck_assert_ptr_null(cfg.http.proxy_url);
+
+    set_every_field(conf, 3);
+    assert_engine_config(conf);
+    ocspr_conf_engine(&cfg, conf);
+    ck_assert_int_eq(cfg.policy.window_percent, 13);
+    ck_assert_int_eq(cfg.policy.check_interval, apr_time_from_sec(23));
+    ck_assert_int_eq(cfg.http.total_timeout, apr_time_from_sec(6));
+    ck_assert_str_eq(cfg.http.proxy_url, "http://proxy-1.test:3128");
+    ck_assert_int_eq(cfg.validate.max_age, apr_time_from_sec(3603));
+}
+END_TEST
+
 Suite *ocspr_suite_conf(void)
 {
     Suite *s = suite_create("conf");
     TCase *tc = tcase_create("conf");
+    TCase *record = tcase_create("record");
 
     ocspr_tc_add_pool_fixture(tc);
     tcase_add_loop_test(tc, seconds_table, 0,
@@ -200,5 +404,12 @@ Suite *ocspr_suite_conf(void)
     tcase_add_test(tc, unset_values_keep_the_components_defaults);
     tcase_add_test(tc, set_values_win_and_connect_fits_the_timeout);
     suite_add_tcase(s, tc);
+
+    ocspr_tc_add_pool_fixture(record);
+    tcase_add_test(record, create_leaves_every_field_unset);
+    tcase_add_test(record, merge_takes_add_where_set_and_base_elsewhere);
+    tcase_add_test(record, readers_give_defaults_where_unset);
+    tcase_add_test(record, engine_config_is_what_the_apply_functions_make);
+    suite_add_tcase(s, record);
     return s;
 }

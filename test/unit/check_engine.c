@@ -7,7 +7,8 @@
  * signed by the test PKI, counts requests in flight per responder, can hold a
  * request until released and honours the cancel descriptor; a state lock that
  * counts, notices recursion and can fail; a wall and a monotonic clock that
- * step separately and never move unless a test moves them.
+ * step separately and never move unless a test moves them; for the runs, a
+ * leader lock another process may hold and a server_stopping answer.
  *
  * Invariants checked after every scenario (world_check): every lock is
  * unlocked once, never taken twice by one thread, no transport, store or
@@ -15,6 +16,7 @@
  * and asks about a certificate the engine was given. */
 #include <poll.h>
 #include <string.h>
+#include <unistd.h>
 #include <apr_portable.h>
 #include <apr_strings.h>
 #include <apr_thread_cond.h>
@@ -25,6 +27,7 @@
 
 #include "check_support.h"
 #include "ocspr_engine.h"
+#include "ocspr_tags.h"
 
 #define SEC(s)          apr_time_from_sec(s)
 #define MINUTES(m)      SEC((apr_int64_t)(m) * 60)
@@ -158,6 +161,13 @@ struct world_t {
     /* log */
     log_entry_t log[MAX_LOGS];
     int nlog;
+
+    /* leadership and the server's end (set up by world_contends) */
+    int leader_elsewhere;               /* another process holds the leader lock */
+    int leader_held;
+    int leader_trylocks, leader_unlocks, bad_leader_unlocks;
+    int server_going;                   /* what server_stopping answers */
+    int stopping_asks;
 
     /* the engine */
     ocspr_engine_config_t cfg;
@@ -403,6 +413,47 @@ static uint32_t fake_random(void *baton)
 {
     (void)baton;
     return 0;
+}
+
+/* The leader lock, which one process of the host holds: a non-recursive
+ * lock, so a second trylock by its holder fails like anyone else's. */
+static apr_status_t fake_leader_trylock(void *baton)
+{
+    world_t *w = baton;
+    apr_status_t rv = APR_EBUSY;
+
+    apr_thread_mutex_lock(w->mu);
+    w->leader_trylocks++;
+    if (!w->leader_elsewhere && !w->leader_held) {
+        w->leader_held = 1;
+        rv = APR_SUCCESS;
+    }
+    apr_thread_mutex_unlock(w->mu);
+    return rv;
+}
+
+static apr_status_t fake_leader_unlock(void *baton)
+{
+    world_t *w = baton;
+
+    apr_thread_mutex_lock(w->mu);
+    w->leader_unlocks++;
+    w->bad_leader_unlocks += !w->leader_held;
+    w->leader_held = 0;
+    apr_thread_mutex_unlock(w->mu);
+    return APR_SUCCESS;
+}
+
+static int fake_server_stopping(void *baton)
+{
+    world_t *w = baton;
+    int going;
+
+    apr_thread_mutex_lock(w->mu);
+    w->stopping_asks++;
+    going = w->server_going;
+    apr_thread_mutex_unlock(w->mu);
+    return going;
 }
 
 /* The certificate a request asks about (by serial), or -1. */
@@ -1793,6 +1844,364 @@ START_TEST(wake_ends_a_wait)
 }
 END_TEST
 
+/* ---- the maintenance loop (ocspr_engine_run) ------------------------------ */
+
+/* Runs use real time (a run sleeps for real), so the policy's shortest
+ * interval keeps them short: the loop retries leadership and passes every
+ * second. The fake clocks move only when a test moves them: a fresh
+ * response stays fresh. */
+static void world_contends(world_t *w)
+{
+    w->ops.leader_trylock = fake_leader_trylock;
+    w->ops.leader_unlock = fake_leader_unlock;
+    w->ops.server_stopping = fake_server_stopping;
+    w->cfg.policy.check_interval = SEC(1);
+    w->cfg.policy.min_retry = SEC(1);
+}
+
+/* ocspr_engine_run on its own thread, as a child's maintenance thread. */
+typedef struct {
+    world_t *w;
+    apr_pool_t *p;
+    apr_thread_t *thread;
+    int done;                           /* under w->mu */
+    apr_time_t ended;                   /* real time */
+} bg_run_t;
+
+static void *APR_THREAD_FUNC bg_run_main(apr_thread_t *thread, void *data)
+{
+    bg_run_t *bg = data;
+
+    ocspr_engine_run(bg->w->engine, bg->p);
+    apr_thread_mutex_lock(bg->w->mu);
+    bg->done = 1;
+    bg->ended = apr_time_now();
+    apr_thread_cond_broadcast(bg->w->changed);
+    apr_thread_mutex_unlock(bg->w->mu);
+    apr_thread_exit(thread, APR_SUCCESS);
+    return NULL;
+}
+
+static void bg_run_start(bg_run_t *bg, world_t *w)
+{
+    memset(bg, 0, sizeof(*bg));
+    bg->w = w;
+    ck_assert_int_eq(apr_pool_create(&bg->p, w->pool), APR_SUCCESS);
+    ck_assert_int_eq(apr_thread_create(&bg->thread, NULL, bg_run_main, bg, w->pool), APR_SUCCESS);
+}
+
+static int run_done(world_t *w, const void *arg)
+{
+    const bg_run_t *bg = arg;
+    int done;
+
+    apr_thread_mutex_lock(w->mu);
+    done = bg->done;
+    apr_thread_mutex_unlock(w->mu);
+    return done;
+}
+
+/* Join the run. One that does not end within `limit` is stopped (so the
+ * test fails with `why` instead of hanging, and no thread outlives it). */
+static void bg_run_join(bg_run_t *bg, apr_interval_time_t limit, const char *why)
+{
+    apr_status_t trv;
+    int ended = wait_until(bg->w, run_done, bg, limit);
+
+    if (!ended) {
+        ocspr_engine_stop(bg->w->engine);
+        ck_assert_msg(wait_until(bg->w, run_done, bg, REAL_WAIT),
+                      "the run never ended, even after ocspr_engine_stop");
+    }
+    apr_thread_join(&trv, bg->thread);
+    apr_pool_destroy(bg->p);
+    ck_assert_msg(ended, "%s", why);
+    world_check(bg->w);
+}
+
+/* While the run goes on: wait for pred, or stop the run, join and fail. */
+static void bg_run_expect(bg_run_t *bg, world_pred_fn *pred, const void *arg,
+                          apr_interval_time_t limit, const char *why)
+{
+    if (!wait_until(bg->w, pred, arg, limit)) {
+        ocspr_engine_stop(bg->w->engine);
+        bg_run_join(bg, REAL_WAIT, "the run did not end after ocspr_engine_stop");
+        ck_abort_msg("%s", why);
+    }
+}
+
+/* Stop the run; it must end within a second and a half. */
+static void bg_run_stop(bg_run_t *bg)
+{
+    apr_time_t at = apr_time_now();
+
+    ocspr_engine_stop(bg->w->engine);
+    bg_run_join(bg, SEC(3), "the run did not end within 3 s of ocspr_engine_stop");
+    ck_assert_msg(bg->ended - at < apr_time_from_msec(1500), "the run took %" APR_TIME_T_FMT
+                  " ms to end after ocspr_engine_stop", apr_time_as_msec(bg->ended - at));
+}
+
+/* The shared header, read under the real lock while the run goes on. */
+static ocspr_engine_shared_t shared_of(world_t *w)
+{
+    ocspr_engine_shared_t sh;
+
+    apr_thread_mutex_lock(w->state_mu);
+    sh = w->shared;
+    apr_thread_mutex_unlock(w->state_mu);
+    return sh;
+}
+
+/* The leader's last pass was at wall time *arg or later. */
+static int passed_at(world_t *w, const void *arg)
+{
+    return shared_of(w).last_pass >= *(const apr_time_t *)arg;
+}
+
+static int fetched_at_least(world_t *w, const void *arg)
+{
+    const int *want = arg;              /* { certificate, fetches } */
+    int n;
+
+    apr_thread_mutex_lock(w->mu);
+    n = w->fetches[want[0]];
+    apr_thread_mutex_unlock(w->mu);
+    return n >= want[1];
+}
+
+static int leader_tried(world_t *w, const void *arg)
+{
+    int n;
+
+    apr_thread_mutex_lock(w->mu);
+    n = w->leader_trylocks;
+    apr_thread_mutex_unlock(w->mu);
+    return n >= *(const int *)arg;
+}
+
+/* The "OCSP pass:" line: the leader is about to sleep. */
+static int pass_logged(world_t *w, const void *arg)
+{
+    (void)arg;
+    return logged_at_most(w, OCSPR_LOG_DEBUG, "OCSP pass:");
+}
+
+/* The process that takes the leader lock says so in the shared header,
+ * runs passes, and on a stop ends within a second and resigns. */
+START_TEST(run_leader_records_itself_and_resigns)
+{
+    world_t *w = world_new("A", 0);
+    ocspr_engine_shared_t during;
+    apr_time_t second_pass;
+    bg_run_t bg;
+
+    world_contends(w);
+    world_start(w);
+    bg_run_start(&bg, w);
+    bg_run_expect(&bg, passed_at, &w->t0, SEC(3), "the leader made no pass within 3 s");
+    during = shared_of(w);
+    /* The next pass comes a check interval later, from the same leader. */
+    advance(w, SEC(1));
+    second_pass = w->t0 + SEC(1);
+    bg_run_expect(&bg, passed_at, &second_pass, SEC(3),
+                  "the leader made no second pass within 3 s (check interval 1 s)");
+    bg_run_stop(&bg);
+
+    ck_assert_int_eq(during.leader_pid, (long)getpid());
+    ck_assert_int_eq(during.leader_since, w->t0);
+    ck_assert_int_eq(during.last_pass, w->t0);
+    ck_assert_int_eq(w->fetches[0], 1);
+    assert_holds(w, 0, &w->fresh[0], OCSPR_SOURCE_NETWORK);
+    assert_cached(w, 0, &w->fresh[0]);
+    ck_assert_msg(logged_at_most(w, OCSPR_LOG_NOTICE, "now refreshes OCSP responses for 1 "
+                                 "certificates"), "the new leader did not say so");
+    ck_assert_int_eq(w->shared.last_pass, second_pass);
+    /* A leader keeps the lock: it does not take it again every interval. */
+    ck_assert_int_eq(w->leader_trylocks, 1);
+    ck_assert_msg(w->shared.leader_pid == 0, "the leader did not resign: leader_pid %ld",
+                  w->shared.leader_pid);
+    ck_assert_int_eq(w->leader_unlocks, 1);
+    ck_assert_int_eq(w->bad_leader_unlocks, 0);
+    ck_assert(!w->leader_held);
+    ck_assert(ocspr_engine_stopping(w->engine));
+}
+END_TEST
+
+/* While another process holds the leader lock, this one asks again every
+ * check interval and does nothing else: no fetch, no write to the header.
+ * Once the lock is free (its holder died), it takes over. */
+START_TEST(run_follower_never_fetches_until_it_leads)
+{
+    world_t *w = world_new("A", 0);
+    const int two_tries = 2, first_fetch[2] = { 0, 1 };
+    ocspr_engine_shared_t as_follower, as_leader;
+    int calls_as_follower, tries_as_follower;
+    bg_run_t bg;
+
+    world_contends(w);
+    w->leader_elsewhere = 1;
+    w->shared.leader_pid = 424242;      /* the process that leads */
+    w->shared.leader_since = w->t0 - HOURS(1);
+    world_start(w);
+    bg_run_start(&bg, w);
+    bg_run_expect(&bg, leader_tried, &two_tries, SEC(3),
+                  "the leader lock was not asked for again within a check interval");
+    as_follower = shared_of(w);
+    apr_thread_mutex_lock(w->mu);
+    calls_as_follower = w->calls;
+    tries_as_follower = w->leader_trylocks;
+    w->leader_elsewhere = 0;
+    apr_thread_mutex_unlock(w->mu);
+    bg_run_expect(&bg, fetched_at_least, first_fetch, SEC(3),
+                  "the follower did not take over within 3 s of the leader lock coming free");
+    as_leader = shared_of(w);
+    bg_run_stop(&bg);
+
+    ck_assert_msg(calls_as_follower == 0, "a follower made %d requests", calls_as_follower);
+    ck_assert_int_eq(as_follower.leader_pid, 424242);
+    ck_assert_int_eq(as_follower.leader_since, w->t0 - HOURS(1));
+    ck_assert_int_eq(as_follower.last_pass, 0);
+    ck_assert_int_ge(tries_as_follower, 2);
+    ck_assert_int_eq(as_leader.leader_pid, (long)getpid());
+    ck_assert_int_eq(as_leader.leader_since, w->t0);
+    ck_assert_int_eq(w->fetches[0], 1);
+    /* Only the lock it took is released. */
+    ck_assert_int_eq(w->leader_unlocks, 1);
+    ck_assert_int_eq(w->bad_leader_unlocks, 0);
+}
+END_TEST
+
+/* server_stopping ends the run as a stop does, within a second. With no
+ * leader lock at all the process leads. */
+START_TEST(run_ends_when_the_server_stops)
+{
+    world_t *w = world_new("A", 0);
+    const int first_fetch[2] = { 0, 1 };
+    apr_time_t at;
+    long leader_pid;
+    int asks;
+    bg_run_t bg;
+
+    world_contends(w);
+    w->ops.leader_trylock = NULL;
+    w->ops.leader_unlock = NULL;
+    world_start(w);
+    bg_run_start(&bg, w);
+    bg_run_expect(&bg, fetched_at_least, first_fetch, SEC(3),
+                  "a process without a leader lock did not lead");
+    leader_pid = shared_of(w).leader_pid;
+    apr_thread_mutex_lock(w->mu);
+    asks = w->stopping_asks;
+    w->server_going = 1;
+    apr_thread_mutex_unlock(w->mu);
+    at = apr_time_now();
+    bg_run_join(&bg, SEC(3), "the run did not end within 3 s of server_stopping");
+
+    ck_assert_msg(bg.ended - at < apr_time_from_msec(1500), "the run took %" APR_TIME_T_FMT
+                  " ms to end after server_stopping", apr_time_as_msec(bg.ended - at));
+    ck_assert_int_eq(leader_pid, (long)getpid());
+    ck_assert_int_gt(w->stopping_asks, asks);
+    ck_assert(ocspr_engine_stopping(w->engine));
+    ck_assert_int_eq(w->shared.leader_pid, 0);
+    ck_assert_int_eq(w->leader_trylocks, 0);
+}
+END_TEST
+
+/* "Refresh now" on another process's status page: that process has its own
+ * engine over the same states and header, and no way to signal the
+ * leader but the shared counter. The leader, asleep for a long interval,
+ * fetches the fresh certificate again within a second or two. */
+START_TEST(run_refresh_request_from_another_process_wakes_the_leader)
+{
+    world_t *w = world_new("AA", 0);
+    const int refetch[2] = { 0, 2 };
+    ocspr_engine_t *other;
+    ocspr_cert_state_t before;
+    apr_time_t at, fetched_at = 0;
+    int refetched;
+    bg_run_t bg;
+
+    world_contends(w);
+    w->cfg.policy.check_interval = SEC(30);
+    world_start(w);
+    ck_assert_int_eq(ocspr_engine_create(&other, w->pool, &w->cfg, &w->ops, w->cert_ptr, w->n),
+                     APR_SUCCESS);
+    bg_run_start(&bg, w);
+    bg_run_expect(&bg, pass_logged, NULL, SEC(3), "the leader made no pass within 3 s");
+    /* The line comes just before the sleep: let the leader settle into it. */
+    apr_sleep(apr_time_from_msec(300));
+    before = state_of(w, 0);
+    at = apr_time_now();
+    ocspr_engine_request_refresh(other, &w->cert[0]);
+    refetched = wait_until(w, fetched_at_least, refetch, SEC(3));
+    if (refetched) {
+        fetched_at = apr_time_now();
+    }
+    bg_run_stop(&bg);
+
+    ck_assert_int_eq(ocspr_engine_decide(&before, w->wall, mono_of(w)), OCSPR_ACTION_IDLE);
+    ck_assert_msg(refetched, "another process's refresh request did not reach the leader "
+                  "within 3 s (it sleeps %" APR_TIME_T_FMT " s)",
+                  apr_time_sec(w->cfg.policy.check_interval));
+    ck_assert_msg(fetched_at - at < SEC(2), "the request took %" APR_TIME_T_FMT " ms to reach "
+                  "the leader", apr_time_as_msec(fetched_at - at));
+    ck_assert_int_eq(w->shared.wakeups, 1);
+    ck_assert_int_eq(w->state[0].refresh_requested, 0);
+    ck_assert_int_eq(w->fetches[1], 1);
+    ck_assert(!ocspr_engine_stopping(other));
+}
+END_TEST
+
+/* A page's copy: every state, in the order given, and the header; all
+ * zero when the lock fails. Nothing past ncerts is written. */
+START_TEST(snapshot_copies_states_and_header_or_nothing)
+{
+    world_t *w = world_started("AB", 0);
+    ocspr_cert_state_t copy[3], zero_state;
+    ocspr_engine_shared_t header, zero_header;
+    unsigned char untouched[sizeof(copy[2])];
+    int i;
+
+    maintenance(w);
+    w->state[1].refresh_requested = 1;
+    w->shared.leader_pid = 4321;
+    w->shared.leader_since = w->t0 - MINUTES(5);
+    w->shared.last_pass = w->t0;
+    w->shared.wakeups = 7;
+    w->shared.fleet.errors = 3;
+    strcpy(w->shared.fleet.last_error, "writing to fake:fleet: no server");
+    memset(copy, 0xa5, sizeof(copy));
+    memset(&header, 0xa5, sizeof(header));
+    memset(untouched, 0xa5, sizeof(untouched));
+    ocspr_engine_snapshot(w->engine, copy, &header, w->pool);
+    world_check(w);
+    for (i = 0; i < 2; i++) {
+        ck_assert_msg(memcmp(&copy[i], &w->state[i], sizeof(copy[i])) == 0,
+                      "the copy of state %d differs", i);
+    }
+    ck_assert_int_eq(copy[1].refresh_requested, 1);
+    ck_assert_int_eq(copy[0].this_update, w->fresh[0].this_update);
+    ck_assert(memcmp(&header, &w->shared, sizeof(header)) == 0);
+    ck_assert_int_eq(header.leader_pid, 4321);
+    ck_assert_int_eq(header.wakeups, 7);
+    ck_assert(memcmp(&copy[2], untouched, sizeof(untouched)) == 0);
+
+    memset(&zero_state, 0, sizeof(zero_state));
+    memset(&zero_header, 0, sizeof(zero_header));
+    memset(copy, 0xa5, sizeof(copy));
+    memset(&header, 0xa5, sizeof(header));
+    w->lock_fail = 1;
+    ocspr_engine_snapshot(w->engine, copy, &header, w->pool);
+    ck_assert_int_gt(w->lock_failures, 0);
+    for (i = 0; i < 2; i++) {
+        ck_assert_msg(memcmp(&copy[i], &zero_state, sizeof(zero_state)) == 0,
+                      "state %d was not zeroed when the lock failed", i);
+    }
+    ck_assert(memcmp(&header, &zero_header, sizeof(header)) == 0);
+    ck_assert(memcmp(&copy[2], untouched, sizeof(untouched)) == 0);
+}
+END_TEST
+
 /* ---- the serving cache check --------------------------------------------- */
 
 /* A response evicted from the serving cache is put back from the store in
@@ -2245,6 +2654,7 @@ Suite *ocspr_suite_engine(void)
     TCase *refresh = tcase_create("refresh");
     TCase *concurrency = tcase_create("concurrency");
     TCase *fleet = tcase_create("fleet");
+    TCase *run = tcase_create("run");
 
     tcase_add_test(decide, decide_nothing_known_is_due);
     tcase_add_test(decide, decide_schedule_runs_on_monotonic_clock);
@@ -2299,5 +2709,14 @@ Suite *ocspr_suite_engine(void)
     tcase_add_test(refresh, responder_is_chosen_or_refused_with_a_reason);
     tcase_add_loop_test(fleet, forged_fleet_record_is_rejected, 0, FORGE_COUNT);
     suite_add_tcase(s, fleet);
+
+    ocspr_tc_add_pool_fixture(run);
+    tcase_set_timeout(run, 30);
+    tcase_add_test(run, run_leader_records_itself_and_resigns);
+    tcase_add_test(run, run_follower_never_fetches_until_it_leads);
+    tcase_add_test(run, run_ends_when_the_server_stops);
+    tcase_add_test(run, run_refresh_request_from_another_process_wakes_the_leader);
+    tcase_add_test(run, snapshot_copies_states_and_header_or_nothing);
+    suite_add_tcase(s, run);
     return s;
 }

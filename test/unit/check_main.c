@@ -27,6 +27,7 @@ int main(void)
     srunner_add_suite(sr, ocspr_suite_status());
     srunner_add_suite(sr, ocspr_suite_status_model());
     srunner_add_suite(sr, ocspr_suite_engine());
+    srunner_add_suite(sr, ocspr_suite_registry());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -24,6 +24,7 @@ Suite *ocspr_suite_chain_conf(void);
 Suite *ocspr_suite_status(void);
 Suite *ocspr_suite_status_model(void);
 Suite *ocspr_suite_engine(void);
+Suite *ocspr_suite_registry(void);
 
 /* A pool per test: tc_add_pool_fixture adds a checked fixture that creates
  * ocspr_test_pool before each test and destroys it after. */
