@@ -50,21 +50,21 @@ static int server_stopping(ocspr_engine_t *e)
 
 /* Sleep up to timeout in slices of OCSPR_ENGINE_WAKEUP_POLL, ending early
  * for a "refresh now" from any process (a leader only: the others have
- * nothing to do). Returns non-zero when the engine stopped. */
-static int sleep_or_stop(ocspr_engine_t *e, apr_interval_time_t timeout)
+ * nothing to do): the shared counter moved from seen, its value before the
+ * pass. Returns non-zero when the engine stopped. */
+static int sleep_or_stop(ocspr_engine_t *e, apr_interval_time_t timeout, apr_uint32_t seen)
 {
-    apr_uint32_t seen = apr_atomic_read32(&e->shared->wakeups);
     apr_time_t until = ocspr_monotonic_now() + timeout;
     apr_interval_time_t left;
 
     while ((left = until - ocspr_monotonic_now()) > 0) {
+        if (e->leader && apr_atomic_read32(&e->shared->wakeups) != seen) {
+            break;
+        }
         if (ocspr_engine_wait(e, left > OCSPR_ENGINE_WAKEUP_POLL ? OCSPR_ENGINE_WAKEUP_POLL
                                                                    : left)
             || server_stopping(e)) {
             return 1;
-        }
-        if (e->leader && apr_atomic_read32(&e->shared->wakeups) != seen) {
-            break;
         }
     }
     return server_stopping(e);
@@ -91,6 +91,7 @@ static apr_interval_time_t lead_one_pass(ocspr_engine_t *e, apr_pool_t *p)
 void ocspr_engine_run(ocspr_engine_t *e, apr_pool_t *pool)
 {
     apr_interval_time_t sleep;
+    apr_uint32_t seen;
     apr_pool_t *p;
 
     if (apr_pool_create(&p, pool) != APR_SUCCESS) {
@@ -98,6 +99,9 @@ void ocspr_engine_run(ocspr_engine_t *e, apr_pool_t *pool)
     }
     while (!server_stopping(e)) {
         sleep = e->cfg.policy.check_interval;
+        /* Before the pass: a request made during it, or after it read the
+         * states, still ends the sleep that follows. */
+        seen = apr_atomic_read32(&e->shared->wakeups);
         if (!e->leader) {
             try_lead(e, p);
         }
@@ -105,7 +109,7 @@ void ocspr_engine_run(ocspr_engine_t *e, apr_pool_t *pool)
             sleep = lead_one_pass(e, p);
         }
         apr_pool_clear(p);
-        if (sleep_or_stop(e, sleep)) {
+        if (sleep_or_stop(e, sleep, seen)) {
             break;
         }
     }

@@ -206,6 +206,12 @@ static void sweep_skip(void *baton, const char *path, apr_status_t rv, const cha
     if (is_engine_file(sw->reg, path)) {
         return;
     }
+    if (rv == APR_SUCCESS) {
+        /* A leftover of an interrupted write, removed: cleaning, not a problem. */
+        ocspr_log(OCSPR_LOG_NOTICE, 0, NULL, sw->p, "store file %s: %s",
+                  ocspr_log_escape(sw->p, path), reason);
+        return;
+    }
     /* Our own status codes mean nothing to APR's error text: the reason
      * says it all. */
     ocspr_log(OCSPR_LOG_WARNING, rv > OCSPR_ERR_BASE && rv <= OCSPR_ETOOSMALL ? 0 : rv,

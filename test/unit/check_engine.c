@@ -168,6 +168,10 @@ struct world_t {
     int leader_trylocks, leader_unlocks, bad_leader_unlocks;
     int server_going;                   /* what server_stopping answers */
     int stopping_asks;
+    /* another process's engine, which asks for a refresh of certificate 0
+     * when the leader logs the end of its pass (once) */
+    ocspr_engine_t *request_at_pass_log;
+    int requested_at_pass_log;
 
     /* the engine */
     ocspr_engine_config_t cfg;
@@ -640,6 +644,10 @@ static void fake_log(void *baton, const char *file, int line, ocspr_log_level_t 
         l->msg = apr_pstrdup(w->fake_pool, msg);
     }
     apr_thread_mutex_unlock(w->mu);
+    if (w->request_at_pass_log && !w->requested_at_pass_log && !strncmp(msg, "OCSP pass:", 10)) {
+        w->requested_at_pass_log = 1;
+        ocspr_engine_request_refresh(w->request_at_pass_log, &w->cert[0]);
+    }
 }
 
 static apr_status_t world_cleanup(void *data)
@@ -2154,6 +2162,33 @@ END_TEST
 
 /* A page's copy: every state, in the order given, and the header; all
  * zero when the lock fails. Nothing past ncerts is written. */
+/* Another process's request that lands between the end of the leader's pass
+ * (earliest_due has read refresh_requested) and the start of its sleep
+ * (which reads the wake-up counter as its baseline). */
+START_TEST(run_refresh_request_between_pass_and_sleep)
+{
+    world_t *w = world_new("AA", 0);
+    const int refetch[2] = { 0, 2 };
+    int refetched;
+    bg_run_t bg;
+
+    world_contends(w);
+    w->cfg.policy.check_interval = SEC(30);
+    world_start(w);
+    ck_assert_int_eq(ocspr_engine_create(&w->request_at_pass_log, w->pool, &w->cfg, &w->ops,
+                                         w->cert_ptr, w->n),
+                     APR_SUCCESS);
+    bg_run_start(&bg, w);
+    refetched = wait_until(w, fetched_at_least, refetch, SEC(4));
+    bg_run_stop(&bg);
+    ck_assert_int_eq(w->requested_at_pass_log, 1);
+    ck_assert_int_eq(w->state[0].refresh_requested, refetched ? 0 : 1);
+    ck_assert_msg(refetched, "a refresh request made between the pass and the sleep waited "
+                  "for the whole check interval (%" APR_TIME_T_FMT " s)",
+                  apr_time_sec(w->cfg.policy.check_interval));
+}
+END_TEST
+
 START_TEST(snapshot_copies_states_and_header_or_nothing)
 {
     world_t *w = world_started("AB", 0);
@@ -2716,6 +2751,7 @@ Suite *ocspr_suite_engine(void)
     tcase_add_test(run, run_follower_never_fetches_until_it_leads);
     tcase_add_test(run, run_ends_when_the_server_stops);
     tcase_add_test(run, run_refresh_request_from_another_process_wakes_the_leader);
+    tcase_add_test(run, run_refresh_request_between_pass_and_sleep);
     tcase_add_test(run, snapshot_copies_states_and_header_or_nothing);
     suite_add_tcase(s, run);
     return s;

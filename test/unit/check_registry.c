@@ -607,6 +607,9 @@ START_TEST(sweep_store_reports_what_the_engine_does_not)
     ck_assert_msg(count_logs(OCSPR_LOG_DEBUG, NULL, gone) == 1 && logs_naming(gone) == 1,
                   "the response of a certificate no longer configured is not a DEBUG line");
     ck_assert_int_eq(logs_naming(young_temp), 0);
+    /* Removing a leftover is cleaning, not a problem: a NOTICE, no tag. */
+    ck_assert_msg(count_logs(OCSPR_LOG_NOTICE, NULL, old_temp) == 1 && logs_naming(old_temp) == 1,
+                  "the removal of the old leftover is not one NOTICE");
     /* Our own status codes mean nothing to APR's error text: not passed on. */
     for (i = 0; i < logged.n; i++) {
         ck_assert_msg(logged.entry[i].rv == APR_SUCCESS, "line %d carries status %d: %s", i,
