@@ -27,24 +27,17 @@ void ocspr_module_register_mutexes(apr_pool_t *pconf)
     ap_mutex_register(pconf, OCSPR_MUTEX_LEADER, NULL, APR_LOCK_FCNTL, 0);
 }
 
-static apr_status_t mutex_lock(apr_global_mutex_t *mutex, const char *what, server_rec *s)
+/* Take (lock) or release a mutex, NULL for an MP-safe provider's; a
+ * failure is logged. */
+static apr_status_t mutex_use(apr_global_mutex_t *mutex, int lock, const char *what,
+                              server_rec *s)
 {
-    apr_status_t rv = mutex ? apr_global_mutex_lock(mutex) : APR_SUCCESS;
+    apr_status_t rv = !mutex ? APR_SUCCESS
+                      : lock ? apr_global_mutex_lock(mutex) : apr_global_mutex_unlock(mutex);
 
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, OCSPR_T_LOCK ": cannot take the %s lock",
-                     what);
-    }
-    return rv;
-}
-
-static apr_status_t mutex_unlock(apr_global_mutex_t *mutex, const char *what, server_rec *s)
-{
-    apr_status_t rv = mutex ? apr_global_mutex_unlock(mutex) : APR_SUCCESS;
-
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, OCSPR_T_LOCK ": cannot release the %s lock",
-                     what);
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, OCSPR_T_LOCK ": cannot %s the %s lock",
+                     lock ? "take" : "release", what);
     }
     return rv;
 }
@@ -68,12 +61,12 @@ static apr_status_t socache_put(void *baton, const ocspr_engine_cert_t *c,
     apr_status_t rv;
 
     ocspr_record_key(key, c->id);
-    if ((rv = mutex_lock(sc->mutex, "OCSP cache", sc->s)) != APR_SUCCESS) {
+    if ((rv = mutex_use(sc->mutex, 1, "OCSP cache", sc->s)) != APR_SUCCESS) {
         return rv;
     }
     rv = sc->provider->store(sc->inst, sc->s, key, sizeof(key), expiry, (unsigned char *)rec,
                              (unsigned int)len, p);
-    mutex_unlock(sc->mutex, "OCSP cache", sc->s);
+    mutex_use(sc->mutex, 0, "OCSP cache", sc->s);
     return rv;
 }
 
@@ -86,11 +79,11 @@ static apr_status_t socache_get(void *baton, const ocspr_engine_cert_t *c, unsig
     apr_status_t rv;
 
     ocspr_record_key(key, c->id);
-    if ((rv = mutex_lock(sc->mutex, "OCSP cache", sc->s)) != APR_SUCCESS) {
+    if ((rv = mutex_use(sc->mutex, 1, "OCSP cache", sc->s)) != APR_SUCCESS) {
         return rv;
     }
     rv = sc->provider->retrieve(sc->inst, sc->s, key, sizeof(key), buf, &ulen, p);
-    mutex_unlock(sc->mutex, "OCSP cache", sc->s);
+    mutex_use(sc->mutex, 0, "OCSP cache", sc->s);
     *len = ulen;
     return rv;
 }
@@ -216,14 +209,14 @@ static apr_status_t op_lock(void *baton)
 {
     ocspr_module_t *m = baton;
 
-    return mutex_lock(m->state_mutex, "OCSP state", m->s);
+    return mutex_use(m->state_mutex, 1, "OCSP state", m->s);
 }
 
 static apr_status_t op_unlock(void *baton)
 {
     ocspr_module_t *m = baton;
 
-    return mutex_unlock(m->state_mutex, "OCSP state", m->s);
+    return mutex_use(m->state_mutex, 0, "OCSP state", m->s);
 }
 
 static apr_status_t op_leader_trylock(void *baton)
