@@ -30,6 +30,7 @@ typedef struct {
     apr_array_header_t *entries;        /* ocspr_entry_t *, in priming order */
     int stapled;                        /* entries with a responder */
     ocspr_engine_cert_t **engine_certs; /* the stapled ones', by slot (ocspr_registry_bind) */
+    apr_hash_t *issuers;                /* issuer PEM text -> ocspr_cert_t *, parsed once */
 } ocspr_registry_t;
 
 ocspr_registry_t *ocspr_registry_create(apr_pool_t *p);
@@ -43,7 +44,8 @@ int ocspr_registry_was_primed(const ocspr_registry_t *reg, const unsigned char *
  * and then its issuer, as mod_ssl primes them; the entry is made on first
  * sight, with `responder` (OCSPRefreshResponder) or else the certificate's
  * AIA OCSP URL. Returns APR_SUCCESS, or the reason the PEM holds no
- * certificate and issuer (OCSPR_EINVALID when one of them is missing). */
+ * certificate and issuer (OCSPR_EINVALID when one of them is missing). An
+ * issuer text met before is not parsed again: entries share its certificate. */
 apr_status_t ocspr_registry_add(ocspr_entry_t **pentry, ocspr_registry_t *reg,
                                 const unsigned char *id, const char *pem, const char *vhost,
                                 const char *responder);

@@ -19,6 +19,7 @@ ocspr_registry_t *ocspr_registry_create(apr_pool_t *p)
     reg->primed = apr_hash_make(p);
     reg->by_id = apr_hash_make(p);
     reg->entries = apr_array_make(p, 16, sizeof(ocspr_entry_t *));
+    reg->issuers = apr_hash_make(p);
     return reg;
 }
 
@@ -55,15 +56,61 @@ ocspr_entry_t *ocspr_registry_get_hex(const ocspr_registry_t *reg, const char *h
     return NULL;
 }
 
+/* The first certificate of PEM text, with the text after it. */
+static apr_status_t load_first(ocspr_cert_t **pcert, const char **rest, ocspr_registry_t *reg,
+                               const char *pem)
+{
+    static const char end_marker[] = "-----END CERTIFICATE-----";
+    const char *end = strstr(pem, end_marker);
+    apr_array_header_t *certs;
+    apr_status_t rv;
+
+    if (!end) {
+        return OCSPR_EINVALID;
+    }
+    end += sizeof(end_marker) - 1;
+    end += strspn(end, "\r\n");
+    rv = ocspr_chain_load_mem(&certs, NULL, reg->pool, pem, (apr_size_t)(end - pem));
+    if (rv == APR_SUCCESS) {
+        *pcert = APR_ARRAY_IDX(certs, 0, ocspr_cert_t *);
+        *rest = end;
+    }
+    return rv;
+}
+
+/* The certificate of pem and its issuer, the PEM block after it. Thousands
+ * of certificates share a handful of intermediates: each distinct issuer
+ * text is parsed once and its certificate shared. */
+static apr_status_t load_pair(ocspr_cert_t **pcert, ocspr_cert_t **pissuer,
+                              ocspr_registry_t *reg, const char *pem)
+{
+    const char *issuer_pem, *after;
+    apr_status_t rv = load_first(pcert, &issuer_pem, reg, pem);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    *pissuer = apr_hash_get(reg->issuers, issuer_pem, APR_HASH_KEY_STRING);
+    if (*pissuer) {
+        return APR_SUCCESS;
+    }
+    rv = load_first(pissuer, &after, reg, issuer_pem);
+    if (rv == APR_SUCCESS) {
+        apr_hash_set(reg->issuers, apr_pstrdup(reg->pool, issuer_pem), APR_HASH_KEY_STRING,
+                     *pissuer);
+    }
+    return rv;
+}
+
 static ocspr_entry_t *new_entry(ocspr_registry_t *reg, const unsigned char *id,
-                                apr_array_header_t *chain, const char *responder)
+                                ocspr_cert_t *cert, ocspr_cert_t *issuer, const char *responder)
 {
     ocspr_entry_t *entry = apr_pcalloc(reg->pool, sizeof(*entry));
 
     memcpy(entry->id, id, OCSPR_CERT_ID_LEN);
     entry->id_hex = ocspr_hex(reg->pool, entry->id, OCSPR_CERT_ID_LEN);
-    entry->cert = APR_ARRAY_IDX(chain, 0, ocspr_cert_t *);
-    entry->issuer = APR_ARRAY_IDX(chain, 1, ocspr_cert_t *);
+    entry->cert = cert;
+    entry->issuer = issuer;
     entry->must_staple = ocspr_cert_must_staple(entry->cert);
     entry->vhosts = apr_array_make(reg->pool, 2, sizeof(const char *));
     entry->url = ocspr_engine_responder(entry->cert, responder, &entry->not_applicable,
@@ -79,19 +126,16 @@ apr_status_t ocspr_registry_add(ocspr_entry_t **pentry, ocspr_registry_t *reg,
                                 const char *responder)
 {
     ocspr_entry_t *entry = ocspr_registry_get(reg, id, OCSPR_CERT_ID_LEN);
-    apr_array_header_t *chain;
+    ocspr_cert_t *cert, *issuer;
     apr_status_t rv;
     int i;
 
     if (!entry) {
-        rv = ocspr_chain_load_mem(&chain, NULL, reg->pool, pem, strlen(pem));
-        if (rv == APR_SUCCESS && chain->nelts < 2) {
-            rv = OCSPR_EINVALID;
-        }
+        rv = load_pair(&cert, &issuer, reg, pem);
         if (rv != APR_SUCCESS) {
             return rv;
         }
-        entry = new_entry(reg, id, chain, responder);
+        entry = new_entry(reg, id, cert, issuer, responder);
     }
     for (i = 0; i < entry->vhosts->nelts; i++) {
         if (!strcmp(APR_ARRAY_IDX(entry->vhosts, i, const char *), vhost)) {

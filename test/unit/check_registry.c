@@ -208,6 +208,9 @@ START_TEST(add_makes_one_entry_per_certificate)
     ck_assert_str_eq(a->id_hex, ocspr_hex(p, id, OCSPR_CERT_ID_LEN));
     ck_assert(same_cert(a->cert, good));
     ck_assert(same_cert(a->issuer, ocspr_test_cert(p, "int")));
+    /* One issuer text, parsed once: the entries share its certificate. */
+    ck_assert_ptr_eq(b->issuer, a->issuer);
+    ck_assert_int_eq(apr_hash_count(reg->issuers), 1);
     ck_assert_msg(a->url && !strncmp(a->url, "http://127.0.0.1:", 17), "url %s",
                   a->url ? a->url : a->not_applicable);
     ck_assert_ptr_null(a->not_applicable);
