@@ -218,7 +218,8 @@ const char *ocspr_chain_authority_key_id(apr_pool_t *p, const ocspr_cert_lite_t 
 const char *ocspr_chain_describe(apr_pool_t *p, const ocspr_cert_lite_t *cert);
 /* The issuer a certificate names: ""SUBJECT" with key id K". */
 const char *ocspr_chain_wanted_issuer(apr_pool_t *p, const ocspr_cert_lite_t *cert);
-/* ""SUBJECT" (key id K), ..." for certs (ocspr_cert_lite_t*), made once per run. */
+/* ""SUBJECT" (key id K), ..." for certs (ocspr_cert_lite_t*), made once per run:
+ * the first OCSPR_CHAIN_LIST_MAX, then "and N more certificates". */
 const char *ocspr_chain_list_certs(ocspr_chain_run_t *run, const apr_array_header_t *certs);
 /* Fixes for the issuer of leaf, each "words: `command`" on target. */
 const char *ocspr_chain_fix_append(apr_pool_t *p, const ocspr_cert_lite_t *leaf,

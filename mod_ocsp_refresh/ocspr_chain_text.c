@@ -85,6 +85,11 @@ const char *ocspr_chain_wanted_issuer(apr_pool_t *p, const ocspr_cert_lite_t *ce
                         ocspr_chain_authority_key_id(p, cert));
 }
 
+/* How many certificates a list names. A CA bundle used as a chain file
+ * holds a hundred and more: named in full, its finding would pass httpd's
+ * 8 KB log line limit, which cuts off the fix at its end. */
+#define OCSPR_CHAIN_LIST_MAX 5
+
 const char *ocspr_chain_list_certs(ocspr_chain_run_t *run, const apr_array_header_t *certs)
 {
     apr_size_t klen = (apr_size_t)certs->nelts * sizeof(ocspr_cert_lite_t *);
@@ -97,14 +102,18 @@ const char *ocspr_chain_list_certs(ocspr_chain_run_t *run, const apr_array_heade
     if (text != NULL) {
         return text;
     }
-    parts = apr_array_make(run->p, certs->nelts, sizeof(const char *));
-    for (i = 0; i < certs->nelts; i++) {
+    parts = apr_array_make(run->p, OCSPR_CHAIN_LIST_MAX + 1, sizeof(const char *));
+    for (i = 0; i < certs->nelts && i < OCSPR_CHAIN_LIST_MAX; i++) {
         const ocspr_cert_lite_t *c = APR_ARRAY_IDX(certs, i, const ocspr_cert_lite_t *);
 
         APR_ARRAY_PUSH(parts, const char *) =
             apr_psprintf(run->p, "%s\"%s\" (key id %s)", i ? ", " : "",
                          ocspr_cert_subject(ocspr_cert_lite_view(c), run->p),
                          ocspr_chain_subject_key_id(run->p, c));
+    }
+    if (certs->nelts > OCSPR_CHAIN_LIST_MAX) {
+        APR_ARRAY_PUSH(parts, const char *) =
+            apr_psprintf(run->p, " and %d more certificates", certs->nelts - OCSPR_CHAIN_LIST_MAX);
     }
     text = apr_array_pstrcat(run->p, parts, '\0');
     apr_hash_set(run->cert_lists, apr_pmemdup(run->p, certs->elts, klen), (apr_ssize_t)klen, text);

@@ -900,6 +900,32 @@ START_TEST(unused_certificates_of_a_shared_chain_bundle_are_found_upwards)
 }
 END_TEST
 
+/* A CA bundle as a chain file: the finding names a few of its certificates
+ * and counts the rest, so that it stays far below httpd's 8 KB log line
+ * and keeps its fix. */
+START_TEST(a_long_list_of_unused_certificates_is_cut_short)
+{
+    const char *bundle = compose("bundle.pem", "other-root.pem", "good-ec.pem", "expired.pem",
+                                 "noocsp.pem", "revoked.pem", "mustaple.pem", "ocsp-other.pem",
+                                 "int.pem", NULL);
+    const char *good = ocspr_test_pki_path(ocspr_test_pool, "good.pem");
+    apr_array_header_t *reports = analyse_all(apr_time_now(),
+                                              named_vhost("a.test:443", 10, good, bundle), NULL);
+    const ocspr_chain_finding_t *f = only(nth(reports, 0), OCSPR_CHAIN_FOREIGN_INTERMEDIATE);
+    const char *key_id = f->message;
+    int named = 0;
+
+    while ((key_id = strstr(key_id, "(key id ")) != NULL) {
+        named++;
+        key_id++;
+    }
+    ck_assert_int_eq(named, 5);
+    assert_has(f, " and 2 more certificates, which issue no certificate of this chain");
+    ck_assert_msg(f->fix != NULL && strstr(f->fix, bundle) != NULL, "fix: %s",
+                  f->fix ? f->fix : "(none)");
+}
+END_TEST
+
 START_TEST(files_are_read_once_per_run)
 {
     const char *chain = compose("chain.pem", "int.pem", NULL);
@@ -961,6 +987,7 @@ Suite *ocspr_suite_chain(void)
     tcase_add_test(tc, shared_chain_file_fix_appends_and_names_the_other_vhosts);
     tcase_add_test(tc, shared_file_note_names_five_vhosts_and_counts_the_rest);
     tcase_add_test(tc, unused_certificates_of_a_shared_chain_bundle_are_found_upwards);
+    tcase_add_test(tc, a_long_list_of_unused_certificates_is_cut_short);
     tcase_add_test(tc, files_are_read_once_per_run);
     suite_add_tcase(s, tc);
     return s;
