@@ -36,7 +36,7 @@ static int ocspr_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
                              server_rec *s)
 {
     ocspr_module_t *m = ocspr_module;
-    int rc;
+    int rc, level;
 
     /* The first, trial pass only checks the configuration. */
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
@@ -48,9 +48,10 @@ static int ocspr_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
     }
     m->s = s;
     /* From here on the core formats only what LogLevel keeps: thousands of
-     * per-certificate INFO lines cost nothing at the default level. */
-    ocspr_log_set(core_log, NULL,
-                  (ocspr_log_level_t)ap_get_server_module_loglevel(s, APLOG_MODULE_INDEX));
+     * per-certificate INFO lines cost nothing at the default level. NOTICE
+     * always passes, as httpd writes it to the error log at any LogLevel. */
+    level = ap_get_server_module_loglevel(s, APLOG_MODULE_INDEX);
+    ocspr_log_set(core_log, NULL, (ocspr_log_level_t)(level < APLOG_NOTICE ? APLOG_NOTICE : level));
     ocspr_conf_engine(&m->engine_config, ocspr_srv_conf(s));
     ocspr_registry_log_not_applicable(m->reg, ptemp);
     if (!m->reg->stapled) {

@@ -163,14 +163,15 @@ static const char *issuer_fetch_cmd(apr_pool_t *p, const ocspr_cert_lite_t *leaf
 static const char *issuer_words(apr_pool_t *p, const ocspr_cert_lite_t *leaf, const char *url)
 {
     const ocspr_cert_t *cert = ocspr_cert_lite_view(leaf);
-    const char *refused = ocspr_cert_ca_issuers_url_refusal(cert, p);
+    /* A URL unfit for a command (quotes, spaces, control bytes) stays out
+     * of the text too: a fix's words must not carry a backquoted fragment
+     * of a certificate. */
     const char *where = url != NULL
         ? apr_psprintf(p, "the CA publishes it at %s, its caIssuers URL", url)
         : ocspr_cert_ca_issuers_urls(cert, p)->nelts > 0
+          || ocspr_cert_ca_issuers_url_refusal(cert, p) != NULL
         ? "the certificate's caIssuers URL holds characters no URL may hold: take it, as PEM, "
           "from your CA's bundle"
-        : refused
-        ? apr_psprintf(p, "the certificate's %s: take it, as PEM, from your CA's bundle", refused)
         : "the certificate names no caIssuers URL: take it, as PEM, from your CA's bundle";
 
     return apr_psprintf(p, "the issuer %s (%s)", ocspr_chain_wanted_issuer(p, leaf), where);

@@ -3,7 +3,8 @@
 # OCSP URL and one with an https:// URL get one NOTICE each (OCSPR0102), the
 # handshake goes on without a staple; and a vhost with OCSPRefresh Off keeps
 # mod_ssl's own stapling (SSLUseStapling On), even for a certificate that
-# another vhost staples with the module.
+# another vhost staples with the module. At the default LogLevel (warn), as
+# an admin runs it: the module's NOTICE lines are written all the same.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "${OCSPR_TEST_SRCDIR:-$(dirname "$0")/..}/integration/lib.sh"
@@ -20,8 +21,8 @@ ocspr_start_front "$pki" "$front_port"
 store=$T/store
 ocspr_server_user_dir "$store"
 
-ocspr_write_httpd_conf "$T/httpd.conf" --listen "$p_noocsp" --listen "$p_https" \
-    --listen "$p_ours" --listen "$p_modssl" -- \
+ocspr_write_httpd_conf "$T/httpd.conf" --loglevel warn --listen "$p_noocsp" \
+    --listen "$p_https" --listen "$p_ours" --listen "$p_modssl" -- \
     "OCSPRefreshStore \"$store\"" \
     "SSLStaplingCache \"shmcb:$T/run/stapling(128000)\"" \
     "$(ocspr_vhost "$p_noocsp" "$pki/noocsp.chain.pem" "$pki/noocsp.key" "OCSPRefresh On")" \
@@ -38,6 +39,9 @@ ocspr_assert_match "OCSPR0102: not stapling CN=noocsp.test,O=ocspr test \\(vhost
     "$log" "notice names the vhost and the reason"
 ocspr_assert_match "OCSPR0102: not stapling CN=httpsocsp.test,O=ocspr test .*https://127.0.0.1:$front_port/ocsp is not http://" \
     "$log" "notice for the https:// responder"
+ocspr_wait_until 10 grep -q OCSPR0107 "$T/error.log" || true
+ocspr_assert_match "OCSPR0107: child [0-9]+ now refreshes OCSP responses for 1 certificates" \
+    "$(cat "$T/error.log")" "the leader's notice at LogLevel warn"
 ocspr_assert_eq none "$(ocspr_staple_status "$p_noocsp")" "no staple without an OCSP URL"
 ocspr_assert_eq none "$(ocspr_staple_status "$p_https")" "no staple for an https:// responder"
 
