@@ -90,13 +90,6 @@ typedef struct {
     resp_t body;
 } answer_t;
 
-typedef struct {
-    ocspr_log_level_t level;
-    apr_status_t rv;
-    const char *tag;
-    const char *msg;
-} log_entry_t;
-
 typedef struct world_t world_t;
 typedef void during_fetch_fn(world_t *w, int cert, int call);
 
@@ -159,7 +152,7 @@ struct world_t {
     during_fetch_fn *during_fetch;
 
     /* log */
-    log_entry_t log[MAX_LOGS];
+    ocspr_test_log_entry_t log[MAX_LOGS];
     int nlog;
 
     /* leadership and the server's end (set up by world_contends) */
@@ -636,7 +629,7 @@ static void fake_log(void *baton, const char *file, int line, ocspr_log_level_t 
 
     apr_thread_mutex_lock(w->mu);
     if (w->nlog < MAX_LOGS) {
-        log_entry_t *l = &w->log[w->nlog++];
+        ocspr_test_log_entry_t *l = &w->log[w->nlog++];
 
         l->level = level;
         l->rv = rv;

@@ -27,15 +27,8 @@
 
 /* ---- a recording log sink ---------------------------------------------- */
 
-typedef struct {
-    ocspr_log_level_t level;
-    apr_status_t rv;
-    const char *tag;
-    const char *msg;
-} log_entry_t;
-
 static struct {
-    log_entry_t entry[MAX_LOGS];
+    ocspr_test_log_entry_t entry[MAX_LOGS];
     int n;
     int dropped;
 } logged;
@@ -44,7 +37,7 @@ static void record_log(void *baton, const char *file, int line, ocspr_log_level_
                        apr_status_t rv, const char *tag, const char *msg)
 {
     apr_pool_t *p = baton;
-    log_entry_t *l;
+    ocspr_test_log_entry_t *l;
 
     (void)file;
     (void)line;
@@ -81,7 +74,7 @@ static int count_logs(ocspr_log_level_t level, const char *tag, const char *part
 
     ck_assert_int_eq(logged.dropped, 0);
     for (i = 0; i < logged.n; i++) {
-        const log_entry_t *l = &logged.entry[i];
+        const ocspr_test_log_entry_t *l = &logged.entry[i];
 
         n += l->level == level && (!tag || (l->tag && !strcmp(l->tag, tag)))
              && (!part || strstr(l->msg, part));

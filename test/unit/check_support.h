@@ -26,6 +26,14 @@ Suite *ocspr_suite_status_model(void);
 Suite *ocspr_suite_engine(void);
 Suite *ocspr_suite_registry(void);
 
+/* A line a test's recording log sink kept (ocspr_log_set). */
+typedef struct {
+    ocspr_log_level_t level;
+    apr_status_t rv;
+    const char *tag;
+    const char *msg;
+} ocspr_test_log_entry_t;
+
 /* A pool per test: tc_add_pool_fixture adds a checked fixture that creates
  * ocspr_test_pool before each test and destroys it after. */
 extern apr_pool_t *ocspr_test_pool;
