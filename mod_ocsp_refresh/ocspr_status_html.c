@@ -184,10 +184,7 @@ static void html_fleet(out_t *o, const ocspr_status_page_t *page,
          failing ? "bad" : page->fleet_last_ok ? "ok" : "na",
          failing ? "FAILING" : page->fleet_last_ok ? "OK" : "NOT USED YET");
     dd(o, "Responses");
-    putf(o, "adopted %" APR_UINT64_T_FMT ", published %" APR_UINT64_T_FMT ", rejected %s%"
-         APR_UINT64_T_FMT "%s", sum->fleet_adopted, sum->fleet_published,
-         sum->fleet_rejected ? "<span class=\"flag bad\">" : "", sum->fleet_rejected,
-         sum->fleet_rejected ? "</span>" : "");
+    html_fleet_counts(o, sum->fleet_adopted, sum->fleet_published, sum->fleet_rejected);
     end_dd(o);
     dd(o, "Errors");
     putf(o, "%" APR_UINT64_T_FMT, page->fleet_errors);

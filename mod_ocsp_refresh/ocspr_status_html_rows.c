@@ -207,13 +207,10 @@ static void html_attempts(out_t *o, const ocspr_status_row_t *row)
     }
 }
 
-static void html_fleet_counts(out_t *o, const ocspr_status_row_t *row)
+static void html_row_fleet(out_t *o, const ocspr_status_row_t *row)
 {
     dd(o, "Fleet");
-    putf(o, "adopted %" APR_UINT64_T_FMT ", published %" APR_UINT64_T_FMT ", rejected %s%"
-         APR_UINT64_T_FMT "%s", row->fleet_adopted, row->fleet_published,
-         row->fleet_rejected ? "<span class=\"flag bad\">" : "", row->fleet_rejected,
-         row->fleet_rejected ? "</span>" : "");
+    html_fleet_counts(o, row->fleet_adopted, row->fleet_published, row->fleet_rejected);
     end_dd(o);
     if (row->fleet_reject_reason && *row->fleet_reject_reason) {
         dd(o, "Last rejection");
@@ -281,7 +278,7 @@ static void html_refresh_cell(out_t *o, const ocspr_status_page_t *page,
     html_attempts(o, row);
     end_dd(o);
     if (page->fleet_desc || row->fleet_adopted || row->fleet_published || row->fleet_rejected) {
-        html_fleet_counts(o, row);
+        html_row_fleet(o, row);
     }
     put(o, "</dl></td>\n");
 }

@@ -131,6 +131,16 @@ static APR_INLINE void end_dd(out_t *o)
     put(o, "</dd>");
 }
 
+/* "adopted A, published P, rejected R", R flagged when not zero: for one
+ * certificate and for the fleet box's totals. */
+static APR_INLINE void html_fleet_counts(out_t *o, apr_uint64_t adopted, apr_uint64_t published,
+                                         apr_uint64_t rejected)
+{
+    putf(o, "adopted %" APR_UINT64_T_FMT ", published %" APR_UINT64_T_FMT ", rejected %s%"
+         APR_UINT64_T_FMT "%s", adopted, published, rejected ? "<span class=\"flag bad\">" : "",
+         rejected, rejected ? "</span>" : "");
+}
+
 
 /* The rows page->filter selects, most severe first (ties keep the
  * configuration's order). */
