@@ -26,6 +26,12 @@
  * another process): the scan leaves it alone. */
 #define OCSPR_STORE_TEMP_MAX_AGE apr_time_from_sec(60)
 
+/* Where the response for id lives in dir: "<dir>/<40 lowercase hex>.der". */
+const char *ocspr_store_path(apr_pool_t *p, const char *dir,
+                             const unsigned char id[OCSPR_CERT_ID_LEN]);
+/* Is name (a file name, no directory) a response's, and of which id? */
+int ocspr_store_parse_name(unsigned char id[OCSPR_CERT_ID_LEN], const char *name);
+
 /* Make dir the store directory of the user uid:gid (the server's user; a
  * server that does not start as root passes its own ids). For the root
  * parent, before it forks anything that runs as that user.

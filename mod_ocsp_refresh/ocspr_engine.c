@@ -557,7 +557,7 @@ static apr_status_t dir_save(void *baton, const ocspr_engine_cert_t *c,
 
 static const char *dir_path(void *baton, const ocspr_engine_cert_t *c, apr_pool_t *p)
 {
-    return apr_pstrcat(p, (const char *)baton, "/", c->id_hex, OCSPR_STORE_SUFFIX, NULL);
+    return ocspr_store_path(p, baton, c->id);
 }
 
 void ocspr_engine_store_dir(ocspr_engine_store_t *store, const char *dir)

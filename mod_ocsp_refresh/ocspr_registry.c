@@ -228,19 +228,12 @@ static apr_status_t sweep_entry(void *baton, const unsigned char id[OCSPR_CERT_I
 static int is_engine_file(const ocspr_registry_t *reg, const char *path)
 {
     const char *base = strrchr(path, '/');
-    apr_size_t hexlen = 2 * OCSPR_CERT_ID_LEN;
-    int i;
+    unsigned char id[OCSPR_CERT_ID_LEN];
+    const ocspr_entry_t *entry;
 
     base = base ? base + 1 : path;
-    for (i = 0; i < reg->entries->nelts; i++) {
-        const ocspr_entry_t *entry = APR_ARRAY_IDX(reg->entries, i, ocspr_entry_t *);
-
-        if (entry->slot >= 0 && !strncmp(base, entry->id_hex, hexlen)
-            && !strcmp(base + hexlen, OCSPR_STORE_SUFFIX)) {
-            return 1;
-        }
-    }
-    return 0;
+    return ocspr_store_parse_name(id, base)
+           && (entry = ocspr_registry_get(reg, id, OCSPR_CERT_ID_LEN)) != NULL && entry->slot >= 0;
 }
 
 static void sweep_skip(void *baton, const char *path, apr_status_t rv, const char *reason)

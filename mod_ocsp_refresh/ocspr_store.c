@@ -37,8 +37,8 @@ static const char *error_text(apr_pool_t *p, apr_status_t rv)
     return apr_pstrdup(p, apr_strerror(rv, buf, sizeof(buf)));
 }
 
-static const char *response_path(apr_pool_t *p, const char *dir,
-                                 const unsigned char id[OCSPR_CERT_ID_LEN])
+const char *ocspr_store_path(apr_pool_t *p, const char *dir,
+                             const unsigned char id[OCSPR_CERT_ID_LEN])
 {
     return apr_pstrcat(p, dir, "/", ocspr_hex(p, id, OCSPR_CERT_ID_LEN), OCSPR_STORE_SUFFIX,
                        NULL);
@@ -280,7 +280,7 @@ apr_status_t ocspr_store_save(const char *dir, const unsigned char id[OCSPR_CERT
     }
     /* rename replaces whatever is at the final name, a link included: the
      * link's target is never opened. */
-    rv = apr_file_rename(tmp_path, response_path(p, dir, id), p);
+    rv = apr_file_rename(tmp_path, ocspr_store_path(p, dir, id), p);
     if (rv != APR_SUCCESS) {
         goto cleanup;
     }
@@ -368,7 +368,7 @@ apr_status_t ocspr_store_load(unsigned char **pder, apr_size_t *plen, const char
 {
     const char *reason;
 
-    return read_capped(pder, plen, &reason, response_path(p, dir, id), max_len, p);
+    return read_capped(pder, plen, &reason, ocspr_store_path(p, dir, id), max_len, p);
 }
 
 static int hex_value(char c)
@@ -400,8 +400,7 @@ static int parse_hex_id(unsigned char *id, const char *s)
     return 1;
 }
 
-/* "<40 lowercase hex>.der" */
-static int parse_response_name(unsigned char id[OCSPR_CERT_ID_LEN], const char *name)
+int ocspr_store_parse_name(unsigned char id[OCSPR_CERT_ID_LEN], const char *name)
 {
     return strlen(name) == HEX_ID_LEN + SUFFIX_LEN
            && strcmp(name + HEX_ID_LEN, OCSPR_STORE_SUFFIX) == 0 && parse_hex_id(id, name);
@@ -466,7 +465,7 @@ static void visit(const char *dir, const apr_finfo_t *fi, apr_time_t now, apr_si
         return;
     }
     path = apr_pstrcat(p, dir, "/", fi->name, NULL);
-    if (parse_response_name(id, fi->name)) {
+    if (ocspr_store_parse_name(id, fi->name)) {
         unsigned char *der;
         apr_size_t len;
         const char *reason;
