@@ -1213,29 +1213,39 @@ static void assert_cancelled_soon(const ocspr_http_result_t *res, apr_status_t r
                   "ended %" APR_TIME_T_FMT " us after the cancellation", ended - written_at);
 }
 
+/* A fetch from a server answering OK_REPLY in `mode`, cancelled `after` it
+ * started; checks that it ended soon after the cancellation, while reading
+ * the response headers. The server has stopped on return; fds (the cancel
+ * pipe) stay open for the caller's checks. */
+static void fetch_cancelled_while_reading(ocspr_http_result_t *res, test_server_t *srv,
+                                          serve_mode_t mode, apr_interval_time_t after, int fds[2])
+{
+    canceller_t c;
+    ocspr_http_opts_t opts;
+    apr_status_t rv;
+    apr_time_t ended;
+
+    cancel_pipe(fds);
+    script_reply(srv, OK_REPLY, strlen(OK_REPLY));
+    srv->mode = mode;
+    server_start(srv);
+    opts_for_tests(&opts);
+    opts.cancel_fd = fds[0];
+    canceller_start(&c, fds[1], after);
+    rv = fetch(res, server_url(srv, "/"), &opts);
+    ended = ocspr_monotonic_now();
+    canceller_join(&c);
+    server_stop(srv);
+    assert_cancelled_soon(res, rv, c.written_at, ended, "reading the response headers");
+}
+
 START_TEST(test_cancel_while_waiting_for_answer)
 {
     test_server_t srv;
-    canceller_t c;
-    ocspr_http_opts_t opts;
     ocspr_http_result_t res;
-    apr_status_t rv;
-    apr_time_t ended;
     int fds[2];
 
-    cancel_pipe(fds);
-    script_reply(&srv, OK_REPLY, strlen(OK_REPLY));
-    srv.mode = SERVE_SILENT;
-    server_start(&srv);
-    opts_for_tests(&opts);
-    opts.cancel_fd = fds[0];
-    canceller_start(&c, fds[1], apr_time_from_msec(300));
-    rv = fetch(&res, server_url(&srv, "/"), &opts);
-    ended = ocspr_monotonic_now();
-    canceller_join(&c);
-    server_stop(&srv);
-
-    assert_cancelled_soon(&res, rv, c.written_at, ended, "reading the response headers");
+    fetch_cancelled_while_reading(&res, &srv, SERVE_SILENT, apr_time_from_msec(300), fds);
     ck_assert_int_eq(srv.connections, 1);
     assert_still_readable(fds[0]);
     close(fds[0]);
@@ -1247,26 +1257,10 @@ START_TEST(test_cancel_while_dripping)
 {
     /* Bytes keep arriving, each wait is short: the cancellation still wins. */
     test_server_t srv;
-    canceller_t c;
-    ocspr_http_opts_t opts;
     ocspr_http_result_t res;
-    apr_status_t rv;
-    apr_time_t ended;
     int fds[2];
 
-    cancel_pipe(fds);
-    script_reply(&srv, OK_REPLY, strlen(OK_REPLY));
-    srv.mode = SERVE_DRIP;
-    server_start(&srv);
-    opts_for_tests(&opts);
-    opts.cancel_fd = fds[0];
-    canceller_start(&c, fds[1], apr_time_from_msec(1500));
-    rv = fetch(&res, server_url(&srv, "/"), &opts);
-    ended = ocspr_monotonic_now();
-    canceller_join(&c);
-    server_stop(&srv);
-
-    assert_cancelled_soon(&res, rv, c.written_at, ended, "reading the response headers");
+    fetch_cancelled_while_reading(&res, &srv, SERVE_DRIP, apr_time_from_msec(1500), fds);
     ck_assert_int_eq(res.http_status, 0);
     close(fds[0]);
     close(fds[1]);
