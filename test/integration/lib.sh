@@ -36,6 +36,7 @@
 #   ocspr_vhost PORT CERT KEY [LINE...]  print an SSL vhost
 #   ocspr_status_location             print the /ocsp-status mount
 #   ocspr_status_tools                PY, CHROMIUM, ARTIFACTS for the status tests
+#   ocspr_chromium SECONDS ARGS...    one headless Chromium run, a fresh profile
 #   ocspr_track_pid PID               stop PID when the test exits
 #   ocspr_write_httpd_conf FILE [OPTS] [-- PIECE...]
 #   ocspr_start_httpd CONF / ocspr_httpd_graceful / ocspr_httpd_restart
@@ -415,6 +416,22 @@ ocspr_status_tools()
     [ -n "$CHROMIUM" ] || ocspr_fail "chromium is not installed (apt-get install chromium)"
     ARTIFACTS=$OCSPR_TEST_WORK/artifacts
     mkdir -p "$ARTIFACTS"
+}
+
+# ocspr_chromium SECONDS ARGS...: run $CHROMIUM (ocspr_status_tools) headless
+# with ARGS, a throw-away profile and at most SECONDS; its stderr goes to
+# $T/chromium.stderr. Returns Chromium's status (124 on the time limit).
+ocspr_chromium()
+{
+    local seconds=$1 profile rc=0
+    shift
+    profile=$(mktemp -d "$T/chromium-XXXXXX")
+    HOME=$profile timeout "$seconds" "$CHROMIUM" --headless --no-sandbox --disable-gpu \
+        --disable-quic --no-first-run --disable-background-networking \
+        --disable-component-update --disable-sync --disable-dev-shm-usage --hide-scrollbars \
+        --user-data-dir="$profile" "$@" 2>>"$T/chromium.stderr" || rc=$?
+    rm -rf "$profile"
+    return "$rc"
 }
 
 # ocspr_status_location: print the status page mount, /ocsp-status for

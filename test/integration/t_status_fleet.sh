@@ -93,13 +93,8 @@ engine_assert_good "$P_GOOD" "staple during the outage"
 snapshot down
 judge down no || ocspr_fail "the outage is not reported alike in every format"
 ocspr_pass "every format says the exchange fails, with its last error"
-profile=$(mktemp -d "$T/chromium-XXXXXX")
-HOME=$profile timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu --no-first-run \
-    --disable-background-networking --disable-component-update --disable-sync \
-    --disable-dev-shm-usage --hide-scrollbars --user-data-dir="$profile" \
-    --screenshot="$ARTIFACTS/status-page-fleet.png" --window-size=1280,900 "$BASE/ocsp-status" \
-    2>>"$T/chromium.stderr" || ocspr_fail "chromium --screenshot failed (see $T/chromium.stderr)"
-rm -rf "$profile"
+ocspr_chromium 60 --screenshot="$ARTIFACTS/status-page-fleet.png" --window-size=1280,900 \
+    "$BASE/ocsp-status" || ocspr_fail "chromium --screenshot failed (see $T/chromium.stderr)"
 ocspr_pass "screenshot in $ARTIFACTS/status-page-fleet.png"
 
 ocspr_stop_httpd

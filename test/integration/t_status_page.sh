@@ -326,18 +326,7 @@ EOF
 ocspr_pass "HTML page well formed, hostile text inert"
 
 # ---------------------------------------------------------------- Chromium
-chromium_run()
-{
-    local profile rc=0
-    profile=$(mktemp -d "$T/chromium-XXXXXX")
-    HOME=$profile timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic \
-        --no-first-run --disable-background-networking --disable-component-update --disable-sync \
-        --disable-dev-shm-usage --hide-scrollbars --user-data-dir="$profile" "$@" \
-        2>>"$T/chromium.stderr" || rc=$?
-    rm -rf "$profile"
-    return "$rc"
-}
-chromium_run --dump-dom "$BASE/ocsp-status" > "$T/status.dom.html" \
+ocspr_chromium 60 --dump-dom "$BASE/ocsp-status" > "$T/status.dom.html" \
     || ocspr_fail "chromium --dump-dom failed (see $T/chromium.stderr)"
 python3 - "$T/status.dom.html" "$HOSTILE_ID" <<'EOF' || ocspr_fail "the DOM Chromium built is wrong"
 import re, sys
@@ -353,9 +342,9 @@ assert 'Evil \\"Corp\\" \'q\' &amp; co\\0Aline2' in row, row[:600]
 print("DOM: 5 rows, title intact, hostile text is text")
 EOF
 ocspr_pass "Chromium's DOM: rows present, nothing injected"
-chromium_run --screenshot="$ARTIFACTS/status-page-desktop.png" --window-size=1280,900 "$BASE/ocsp-status" \
+ocspr_chromium 60 --screenshot="$ARTIFACTS/status-page-desktop.png" --window-size=1280,900 "$BASE/ocsp-status" \
     || ocspr_fail "chromium --screenshot (desktop) failed"
-chromium_run --screenshot="$ARTIFACTS/status-page-phone.png" --window-size=390,844 "$BASE/ocsp-status" \
+ocspr_chromium 60 --screenshot="$ARTIFACTS/status-page-phone.png" --window-size=390,844 "$BASE/ocsp-status" \
     || ocspr_fail "chromium --screenshot (phone) failed"
 for f in status-page-desktop status-page-phone; do
     [ "$(head -c 8 "$ARTIFACTS/$f.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] \

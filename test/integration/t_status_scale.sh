@@ -147,18 +147,7 @@ print("HTML: %d bytes, %d full rows, %d one-line rows" % (size, full, brief))
 EOF
 ocspr_pass "default page: the failing in full, first; the others one line each"
 
-chromium_run()
-{
-    local profile rc=0
-    profile=$(mktemp -d "$T/chromium-XXXXXX")
-    HOME=$profile timeout 90 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic \
-        --no-first-run --disable-background-networking --disable-component-update --disable-sync \
-        --disable-dev-shm-usage --hide-scrollbars --user-data-dir="$profile" "$@" \
-        2>>"$T/chromium.stderr" || rc=$?
-    rm -rf "$profile"
-    return "$rc"
-}
-chromium_run --dump-dom "$BASE/ocsp-status" > "$T/page.dom.html" \
+ocspr_chromium 90 --dump-dom "$BASE/ocsp-status" > "$T/page.dom.html" \
     || ocspr_fail "chromium --dump-dom failed (see $T/chromium.stderr)"
 python3 - "$T/page.dom.html" "$N" "$FAILING" <<'EOF' || ocspr_fail "the DOM Chromium built is wrong"
 import sys
@@ -168,7 +157,7 @@ assert dom.count('<tr class="cert ') == failing and dom.count('<tr class="brief 
 assert 'site%d.example' % (n - 1) in dom and '</html>' in dom
 print("DOM: %d rows rendered" % n)
 EOF
-chromium_run --screenshot="$ARTIFACTS/status-page-scale.png" --window-size=1280,1600 \
+ocspr_chromium 90 --screenshot="$ARTIFACTS/status-page-scale.png" --window-size=1280,1600 \
     "$BASE/ocsp-status" || ocspr_fail "chromium --screenshot failed"
 ocspr_pass "Chromium renders the page with every row"
 
