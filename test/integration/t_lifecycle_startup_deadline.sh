@@ -16,7 +16,7 @@
 #      certificates (50 fetched at once by the leader as the children start
 #      would be 50 `openssl ocsp` runs competing with the first handshake):
 #      answered within timeout + 1 s, the helper is gone, and no request
-#      reached the responder before the server was up (the hook was honoured:
+#      reached the responder before the parent stopped it (the hook was honoured:
 #      otherwise this run would test nothing).
 set -euo pipefail
 . "${OCSPR_TEST_SRCDIR:-$(dirname "$0")/..}/integration/lib.sh"
@@ -124,10 +124,14 @@ echo "figure: hung startup helper, $HANG_CERTS certificates, OCSPRefreshStartupT
 [ "$took" -le "$limit" ] \
     || ocspr_fail "with a hung helper the server answered ${took} ms after $(since_what) (limit ${limit} ms)"
 ocspr_pass "answered within ${limit} ms of the prefetch's start"
-resumed=$(grep 'resuming normal operations' "$OCSPR_HTTPD_ERRORLOG" | tail -n 1)
-[ -n "$resumed" ] || ocspr_fail "no 'resuming normal operations' line"
-early=$(front_requests_before "$(log_epoch_ms "$resumed")")
-ocspr_assert_eq 0 "$early" "OCSP requests before the server was up (the hung helper fetched nothing)"
+# The parent logs OCSPR0106 once it has killed the helper, before it forks
+# the children: a request before that line can only be the helper's. (Not
+# "resuming normal operations": the MPM writes it after forking the
+# children, whose leader may have fetched by then.)
+stopped=$(grep 'OCSPR0106: ' "$OCSPR_HTTPD_ERRORLOG" | tail -n 1)
+[ -n "$stopped" ] || ocspr_fail "no OCSPR0106 line: the parent did not report stopping the hung helper"
+early=$(front_requests_before "$(log_epoch_ms "$stopped")")
+ocspr_assert_eq 0 "$early" "OCSP requests before the hung helper was stopped (it fetched nothing)"
 [ "${#LC_HELPER_PIDS[@]}" -ge 1 ] || ocspr_fail "no startup helper process was seen (a child of httpd before it wrote its PID file)"
 ocspr_wait_until 5 helpers_gone || ocspr_fail "the hung startup helper (${LC_HELPER_PIDS[*]}) is still running"
 ocspr_pass "the startup helper (${LC_HELPER_PIDS[*]}) is gone"
